@@ -1,0 +1,60 @@
+import type { StyleOptions } from './options.js';
+
+/** Encoded images (JPEG/PNG/WebP/TIFF/...) as the caller received them. */
+export interface StylizeInputs {
+  content: Uint8Array;
+  /** One or more style images; their Gram targets are blended by weight (normalised to sum 1). */
+  styles: { image: Uint8Array; weight?: number }[];
+  /** Start image for init "image". */
+  initImage?: Uint8Array;
+}
+
+export interface LossTerms {
+  content: number;
+  style: number;
+  tv: number;
+  total: number;
+}
+
+export interface ProgressEvent {
+  /** 1-based, counted across all multiscale passes. */
+  iteration: number;
+  iterations: number;
+  /** Each term already multiplied by its weight; total is their sum. */
+  losses: LossTerms;
+  elapsedMs: number;
+  pass: { index: number; count: number; width: number; height: number };
+}
+
+export interface SnapshotEvent {
+  iteration: number;
+  image: Uint8Array;
+  format: StyleOptions['outputFormat'];
+  width: number;
+  height: number;
+}
+
+export interface StylizeHooks {
+  onProgress?: (event: ProgressEvent) => void | Promise<void>;
+  onSnapshot?: (event: SnapshotEvent) => void | Promise<void>;
+  /** Checked between iterations; an aborted run rejects with StyleTransferError code ABORTED. */
+  signal?: AbortSignal;
+  /** Continue a run from a snapshot taken at `iteration` (crash resume): the image becomes the start point. */
+  resume?: { iteration: number; image: Uint8Array };
+}
+
+export interface BackendInfo {
+  name: 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+  gpu: boolean;
+}
+
+export interface StylizeResult {
+  image: Uint8Array;
+  format: StyleOptions['outputFormat'];
+  width: number;
+  height: number;
+  iterations: number;
+  losses: LossTerms;
+  backend: BackendInfo;
+  secondsPerIteration: number;
+}
