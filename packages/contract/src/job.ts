@@ -1,0 +1,91 @@
+import { z } from 'zod';
+import { StyleOptionsSchema } from '@neural-style/core/options';
+
+/** `job_` + 26 Crockford base32 characters, time-ordered (ULID), so ids sort by creation time. */
+export const JobIdSchema = z
+  .string()
+  .regex(/^job_[0-9A-HJKMNP-TV-Z]{26}$/, 'not a job id')
+  .describe('Job id: job_ followed by a time-ordered ULID.');
+
+export const JobStatusSchema = z
+  .enum(['queued', 'running', 'succeeded', 'failed', 'canceled'])
+  .meta({ id: 'JobStatus' });
+export type JobStatus = z.infer<typeof JobStatusSchema>;
+
+export const TERMINAL_STATUSES: readonly JobStatus[] = ['succeeded', 'failed', 'canceled'];
+
+export function isTerminal(status: JobStatus): boolean {
+  return TERMINAL_STATUSES.includes(status);
+}
+
+export const LossTermsSchema = z
+  .object({
+    content: z.number(),
+    style: z.number(),
+    tv: z.number(),
+    total: z.number(),
+  })
+  .describe('Loss terms, each already multiplied by its weight; total is their sum.');
+
+export const JobProgressSchema = z
+  .object({
+    iteration: z.int().min(0).describe('Iterations done, counted across multiscale passes.'),
+    iterations: z.int().min(1).describe('Iterations in the whole run.'),
+    losses: LossTermsSchema,
+  })
+  .meta({ id: 'JobProgress' });
+export type JobProgress = z.infer<typeof JobProgressSchema>;
+
+export const ImageFormatSchema = z.enum(['png', 'jpeg', 'webp']);
+export type ImageFormat = z.infer<typeof ImageFormatSchema>;
+
+export const JobOutputSchema = z.object({
+  url: z.string().describe('Where to fetch the result (GET /jobs/{id}/output).'),
+  width: z.int(),
+  height: z.int(),
+  format: ImageFormatSchema,
+});
+export type JobOutput = z.infer<typeof JobOutputSchema>;
+
+export const JobSnapshotSchema = z
+  .object({
+    iteration: z.int().min(0),
+    url: z.string().describe('GET /jobs/{id}/snapshots/{iteration}.'),
+  })
+  .meta({ id: 'JobSnapshot' });
+export type JobSnapshot = z.infer<typeof JobSnapshotSchema>;
+
+export const JobErrorSchema = z.object({
+  code: z
+    .string()
+    .describe('Stable code: an engine code such as IMAGE_INVALID or NON_FINITE_LOSS, or INTERNAL.'),
+  message: z.string(),
+});
+export type JobError = z.infer<typeof JobErrorSchema>;
+
+export const JobMetricsSchema = z.object({
+  queueMs: z.number().min(0).describe('Time from creation to the start of the (first) run.'),
+  runMs: z.number().min(0).nullable().describe('Run time; null until the job ends.'),
+  secondsPerIteration: z.number().min(0).nullable().describe('null until the job ends.'),
+  backend: z.string().describe('Engine backend that ran the job, e.g. tensorflow-gpu, wasm.'),
+});
+export type JobMetrics = z.infer<typeof JobMetricsSchema>;
+
+const timestamp = z.iso.datetime().describe('ISO 8601 UTC timestamp.');
+
+export const JobSchema = z
+  .object({
+    id: JobIdSchema,
+    status: JobStatusSchema,
+    createdAt: timestamp,
+    startedAt: timestamp.nullable(),
+    completedAt: timestamp.nullable(),
+    options: StyleOptionsSchema.describe('Effective options, defaults filled in.'),
+    progress: JobProgressSchema.nullable(),
+    output: JobOutputSchema.nullable(),
+    snapshots: z.array(JobSnapshotSchema),
+    error: JobErrorSchema.nullable(),
+    metrics: JobMetricsSchema.nullable(),
+  })
+  .meta({ id: 'Job' });
+export type Job = z.infer<typeof JobSchema>;
