@@ -1,0 +1,127 @@
+import os from 'node:os';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
+import { StyleTransferError } from './errors.js';
+import type { BackendInfo } from './hooks.js';
+import { registerThreadedWasm } from './wasm-threads.js';
+
+export type BackendChoice = 'auto' | BackendInfo['name'];
+
+export interface BackendSelectOptions {
+  /**
+   * Threads for the wasm backend's XNNPACK pool. Default: every available core. Use 1 when several jobs
+   * already run side by side on the machine (one per core), so that they do not fight over the cores.
+   */
+  wasmThreads?: number;
+}
+
+const install = (pkg: string): string =>
+  `install it with \`npm install --save-exact -w @neural-style/core ${pkg}@4.22.0\` (its install script downloads libtensorflow, so it needs internet access)`;
+
+/** Node's own error says which package or shared library is missing; keep only its first line. */
+const reason = (error: unknown): string =>
+  (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? 'unknown error';
+
+/** What tfjs-node's backend reports about itself (not part of tfjs-core's KernelBackend type). */
+interface NativeBackend {
+  isGPUPackage?: boolean;
+  isUsingGpuDevice?: boolean;
+}
+
+/**
+ * Both native packages register a backend named 'tensorflow' (native TensorFlow through N-API). The GPU
+ * package falls back to the CPU silently when CUDA finds no device, so the GPU flag is read afterwards.
+ */
+async function loadNative(pkg: '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-node'): Promise<BackendInfo> {
+  try {
+    await import(pkg);
+  } catch (error) {
+    throw new StyleTransferError(
+      'BACKEND_UNAVAILABLE',
+      `${pkg} is not available (${reason(error)}); ${install(pkg)}`,
+      { cause: error },
+    );
+  }
+  if (!(await tf.setBackend('tensorflow'))) {
+    throw new StyleTransferError(
+      'BACKEND_UNAVAILABLE',
+      `${pkg} loaded but its TensorFlow backend failed to start`,
+    );
+  }
+  const native = tf.backend() as unknown as NativeBackend;
+  const gpu = native.isGPUPackage === true && native.isUsingGpuDevice === true;
+  return { name: gpu ? 'tensorflow-gpu' : 'tensorflow', gpu };
+}
+
+let wasmThreadsRegistered: number | undefined;
+
+async function loadWasm(threads: number): Promise<BackendInfo> {
+  // The threaded build can only be chosen before the wasm backend first starts.
+  if (threads > 1 && wasmThreadsRegistered === undefined && !tf.engine().registry['wasm']) {
+    registerThreadedWasm(threads);
+    wasmThreadsRegistered = threads;
+  }
+  if (!(await tf.setBackend('wasm'))) {
+    throw new StyleTransferError(
+      'BACKEND_UNAVAILABLE',
+      'the wasm backend failed to start: @tensorflow/tfjs-backend-wasm could not load its .wasm binary',
+    );
+  }
+  return { name: 'wasm', gpu: false };
+}
+
+async function loadCpu(): Promise<BackendInfo> {
+  if (!(await tf.setBackend('cpu'))) {
+    throw new StyleTransferError('BACKEND_UNAVAILABLE', 'the pure JavaScript cpu backend failed to start');
+  }
+  return { name: 'cpu', gpu: false };
+}
+
+async function loadForced(name: BackendInfo['name'], threads: number): Promise<BackendInfo> {
+  switch (name) {
+    case 'tensorflow-gpu': {
+      const info = await loadNative('@tensorflow/tfjs-node-gpu');
+      if (!info.gpu) {
+        throw new StyleTransferError(
+          'BACKEND_UNAVAILABLE',
+          '@tensorflow/tfjs-node-gpu loaded but TensorFlow found no usable CUDA GPU (check the NVIDIA driver, CUDA and cuDNN versions it needs)',
+        );
+      }
+      return info;
+    }
+    case 'tensorflow':
+      return loadNative('@tensorflow/tfjs-node');
+    case 'wasm':
+      return loadWasm(threads);
+    case 'cpu':
+      return loadCpu();
+  }
+}
+
+/**
+ * Makes the best available (or the forced) TensorFlow.js backend the active one and says which it is.
+ * Auto order: tfjs-node-gpu with a GPU > tfjs-node > wasm > cpu. The GPU package without a GPU still runs
+ * native TensorFlow on the CPU and is kept (loading tfjs-node beside it would clash). Calling it again is
+ * cheap: loaded packages and started backends are reused.
+ */
+export async function selectBackend(
+  choice: BackendChoice = 'auto',
+  options: BackendSelectOptions = {},
+): Promise<BackendInfo> {
+  const threads = options.wasmThreads ?? os.availableParallelism();
+  if (choice !== 'auto') return loadForced(choice, threads);
+  for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const) {
+    try {
+      return await loadNative(pkg);
+    } catch (error) {
+      if (!(error instanceof StyleTransferError)) throw error;
+    }
+  }
+  try {
+    return await loadWasm(threads);
+  } catch (error) {
+    if (!(error instanceof StyleTransferError)) throw error;
+    return loadCpu();
+  }
+}
