@@ -1,0 +1,67 @@
+import * as tf from '@tensorflow/tfjs-core';
+// Registers tfjs's own gradients (conv2d, add, relu), which the reference path below needs.
+import '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { selectBackend } from '../src/backend.js';
+import { convBiasRelu, prepareConv } from '../src/ops/conv.js';
+
+/** Largest absolute difference, relative to the largest magnitude of the reference. */
+function relativeError(actual: tf.Tensor, expected: tf.Tensor): number {
+  const a = actual.dataSync();
+  const e = expected.dataSync();
+  expect(a.length).toBe(e.length);
+  let worst = 0;
+  let scale = 0;
+  for (let i = 0; i < e.length; i++) {
+    worst = Math.max(worst, Math.abs(a[i]! - e[i]!));
+    scale = Math.max(scale, Math.abs(e[i]!));
+  }
+  return worst / scale;
+}
+
+const shapes = [
+  { batch: 1, height: 7, width: 9, inChannels: 3, outChannels: 8 },
+  { batch: 2, height: 5, width: 5, inChannels: 6, outChannels: 4 },
+  { batch: 1, height: 16, width: 11, inChannels: 16, outChannels: 16 },
+];
+
+describe.each(['wasm', 'cpu'] as const)('convBiasRelu on %s', (backend) => {
+  it.each(shapes)(
+    'matches relu(conv2d + bias) and its input gradient at $batch×$height×$width×$inChannels→$outChannels',
+    async (shape) => {
+      await selectBackend(backend);
+      const before = tf.memory().numTensors;
+      tf.tidy(() => {
+        const { batch, height, width, inChannels, outChannels } = shape;
+        const x = tf.randomNormal([batch, height, width, inChannels], 0, 1, 'float32', 1) as tf.Tensor4D;
+        const kernel = tf.randomNormal([3, 3, inChannels, outChannels], 0, 0.5, 'float32', 2) as tf.Tensor4D;
+        const bias = tf.randomNormal([outChannels], 0, 0.5, 'float32', 3) as tf.Tensor1D;
+        // A random upstream gradient, so that every output element weighs differently.
+        const upstream = tf.randomNormal([batch, height, width, outChannels], 0, 1, 'float32', 4);
+        const conv = prepareConv(kernel, bias);
+
+        const reference = (input: tf.Tensor4D) => tf.relu(tf.add(tf.conv2d(input, kernel, 1, 'same'), bias));
+        const fast = (input: tf.Tensor4D) => convBiasRelu(input, conv);
+
+        const expected = reference(x);
+        // Some outputs must be clipped by the ReLU, or its gradient mask would go untested.
+        expect(tf.min(expected).dataSync()[0]).toBe(0);
+        expect(relativeError(fast(x), expected)).toBeLessThan(1e-5);
+
+        const gradient = (f: (input: tf.Tensor4D) => tf.Tensor4D) =>
+          tf.grad((input: tf.Tensor4D) => tf.sum(tf.mul(f(input), upstream)))(x);
+        expect(relativeError(gradient(fast), gradient(reference))).toBeLessThan(1e-5);
+        conv.dispose();
+      });
+      expect(tf.memory().numTensors).toBe(before);
+    },
+  );
+
+  it('rejects kernels whose rotation would not give the input gradient', async () => {
+    await selectBackend(backend);
+    const kernel = tf.zeros([2, 2, 1, 1]) as tf.Tensor4D;
+    const bias = tf.zeros([1]) as tf.Tensor1D;
+    expect(() => prepareConv(kernel, bias)).toThrow('odd square kernel, got 2x2');
+    tf.dispose([kernel, bias]);
+  });
+});
