@@ -29,7 +29,7 @@ export function prepareConv(kernel: tf.Tensor4D, bias: tf.Tensor1D): PreparedCon
  * the network's weights are constants, so no gradient flows to kernel or bias.
  */
 export function convBiasRelu(x: tf.Tensor4D, conv: PreparedConv): tf.Tensor4D {
-  const op = tf.customGrad((input, save) => {
+  const op = tf.customGrad((input: tf.Tensor, save: tf.GradSaveFunc) => {
     const y = tf.fused.conv2d({
       x: input as tf.Tensor4D,
       filter: conv.kernel,
