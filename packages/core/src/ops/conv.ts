@@ -29,9 +29,11 @@ export function prepareConv(kernel: tf.Tensor4D, bias: tf.Tensor1D): PreparedCon
  * the network's weights are constants, so no gradient flows to kernel or bias.
  */
 export function convBiasRelu(x: tf.Tensor4D, conv: PreparedConv): tf.Tensor4D {
-  const op = tf.customGrad((input: tf.Tensor, save: tf.GradSaveFunc) => {
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    // customGrad passes the inputs, then the save function.
+    const [input, save] = args as [tf.Tensor4D, tf.GradSaveFunc];
     const y = tf.fused.conv2d({
-      x: input as tf.Tensor4D,
+      x: input,
       filter: conv.kernel,
       strides: 1,
       pad: 'same',
