@@ -136,7 +136,8 @@ async function writeTfjsModel(
   return { specs: allSpecs, data: Buffer.concat(allBytes) };
 }
 
-type H5Layout = 'keras2-legacy' | 'keras2' | 'keras3';
+/** keras2-model: a full-model save, the keras2 tree under `model_weights`. */
+type H5Layout = 'keras2-legacy' | 'keras2' | 'keras2-model' | 'keras3';
 
 /** Writes the Keras HDF5 layouts: keras-applications' legacy names, Keras 2 `kernel:0`, Keras 3 `vars/0`. */
 async function writeKerasH5(
@@ -147,12 +148,13 @@ async function writeKerasH5(
 ): Promise<void> {
   await h5Ready;
   const h5 = new H5File(file, 'w');
-  const container = layout === 'keras3' ? h5.create_group('layers') : h5;
+  const containerName = { keras3: 'layers', 'keras2-model': 'model_weights' }[layout as string];
+  const container = containerName ? h5.create_group(containerName) : h5;
   if (layout !== 'keras3') {
     const layerNames = ['input_1', ...layers.map((layer) => layer.keras), 'block1_pool'];
-    h5.create_attribute('layer_names', layerNames, null, 'S16');
+    container.create_attribute('layer_names', layerNames, null, 'S16');
     for (const name of ['input_1', 'block1_pool'])
-      h5.create_group(name).create_attribute('weight_names', [], null, 'S1');
+      container.create_group(name).create_attribute('weight_names', [], null, 'S1');
   }
   for (const layer of layers) {
     const group = container.create_group(layer.keras);
@@ -163,7 +165,7 @@ async function writeKerasH5(
       group.create_attribute('weight_names', names, null, 'S24');
       group.create_dataset({ name: names[0] ?? '', ...kernel });
       group.create_dataset({ name: names[1] ?? '', ...bias });
-    } else if (layout === 'keras2') {
+    } else if (layout === 'keras2' || layout === 'keras2-model') {
       group.create_attribute(
         'weight_names',
         [`${layer.keras}/kernel:0`, `${layer.keras}/bias:0`],
@@ -321,12 +323,15 @@ describe('float16ToFloat32', () => {
 });
 
 describe('Keras HDF5 weights', () => {
-  it.each<H5Layout>(['keras2-legacy', 'keras2', 'keras3'])('reads the %s layout exactly', async (layout) => {
-    const net = tinyNet(7);
-    const file = path.join(await freshDir(`h5-${layout}`), 'tiny.h5');
-    await writeKerasH5(file, net, layout);
-    expectSameNet(await loadVggWeights(file), net, () => 0);
-  });
+  it.each<H5Layout>(['keras2-legacy', 'keras2', 'keras2-model', 'keras3'])(
+    'reads the %s layout exactly',
+    async (layout) => {
+      const net = tinyNet(7);
+      const file = path.join(await freshDir(`h5-${layout}`), 'tiny.h5');
+      await writeKerasH5(file, net, layout);
+      expectSameNet(await loadVggWeights(file), net, () => 0);
+    },
+  );
 
   it('converts float64 datasets and finds the canonical file inside a directory', async () => {
     const net = tinyNet(8);
