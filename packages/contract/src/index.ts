@@ -4,3 +4,4 @@ export * from './http.js';
 export * from './queue.js';
 export * from './events.js';
 export * from './webhook-events.js';
+export * from './webhooks.js';
