@@ -1,0 +1,107 @@
+import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import {
+  QUEUE_NAMES,
+  WebhookDeliveryDataSchema,
+  webhookHeaders,
+  type WebhookDeliveryData,
+} from '@neural-style/contract';
+import { UrlForbiddenError } from '@neural-style/infra';
+import { postJson } from './deliver.js';
+
+export interface WebhookDeliverySettings {
+  /** `whsec_...` signing secret. */
+  secret: string;
+  allowPrivate: boolean;
+  /** Deadline for one POST (connect + response). */
+  timeoutMs: number;
+  /** Tries per message, the first included. */
+  maxAttempts: number;
+  /** Delay before the first retry; doubles each time up to maxDelayMs. */
+  baseDelayMs: number;
+  maxDelayMs: number;
+  concurrency: number;
+}
+
+export const DEFAULT_WEBHOOK_DELIVERY: Omit<WebhookDeliverySettings, 'secret' | 'allowPrivate'> = {
+  timeoutMs: 10_000,
+  maxAttempts: 10,
+  baseDelayMs: 2_000,
+  maxDelayMs: 60 * 60 * 1000,
+  concurrency: 16,
+};
+
+/** How long a 410 answer keeps a URL disabled for the job's remaining events. */
+const GONE_TTL_SECONDS = 7 * 24 * 3600;
+
+export type DeliveryResult = { delivered: true; status: number } | { delivered: false; reason: 'gone' };
+
+/**
+ * Exponential backoff with "equal jitter": half the exponential step is fixed, half random, so
+ * receivers that failed together do not get retried in lockstep.
+ */
+export function retryDelayMs(
+  attempt: number,
+  settings: Pick<WebhookDeliverySettings, 'baseDelayMs' | 'maxDelayMs'>,
+  random: () => number = Math.random,
+): number {
+  const step = Math.min(settings.maxDelayMs, settings.baseDelayMs * 2 ** Math.max(0, attempt - 1));
+  return Math.round(step / 2 + random() * (step / 2));
+}
+
+function goneKey(prefix: string, jobId: string): string {
+  return `${prefix}:webhook-gone:${jobId}`;
+}
+
+/**
+ * Delivers one event to one URL. Retries are scheduled here (moveToDelayed + DelayedError) rather than
+ * through BullMQ job options, so every producer (API and worker) can enqueue with plain `queue.add` and
+ * the retry policy lives in one place.
+ */
+export function createWebhookProcessor(redis: Redis, prefix: string, settings: WebhookDeliverySettings) {
+  return async (job: Job<WebhookDeliveryData>, token?: string): Promise<DeliveryResult> => {
+    const data = WebhookDeliveryDataSchema.parse(job.data);
+    const disabledFor = goneKey(prefix, data.event.data.id);
+    if ((await redis.sismember(disabledFor, data.url)) === 1) return { delivered: false, reason: 'gone' };
+
+    const body = JSON.stringify(data.event);
+    // The timestamp is the attempt's, the id the message's: receivers deduplicate on webhook-id.
+    const headers = webhookHeaders({
+      secret: settings.secret,
+      id: data.webhookId,
+      timestamp: Math.floor(Date.now() / 1000),
+      body,
+    });
+
+    let failure: string;
+    try {
+      const status = await postJson(data.url, body, { ...headers }, settings);
+      if (status >= 200 && status < 300) return { delivered: true, status };
+      if (status === 410) {
+        await redis.multi().sadd(disabledFor, data.url).expire(disabledFor, GONE_TTL_SECONDS).exec();
+        return { delivered: false, reason: 'gone' };
+      }
+      failure = `receiver answered HTTP ${status}`;
+    } catch (error) {
+      if (error instanceof UrlForbiddenError) throw new UnrecoverableError(error.message);
+      failure = error instanceof Error ? error.message : String(error);
+    }
+
+    const attempt = job.attemptsStarted;
+    if (attempt >= settings.maxAttempts) {
+      throw new UnrecoverableError(`webhook delivery gave up after ${attempt} attempts: ${failure}`);
+    }
+    const delay = retryDelayMs(attempt, settings);
+    await job.log(`attempt ${attempt} failed (${failure}); retrying in ${delay} ms`);
+    await job.moveToDelayed(Date.now() + delay, token);
+    throw new DelayedError();
+  };
+}
+
+export function createWebhookWorker(redis: Redis, prefix: string, settings: WebhookDeliverySettings) {
+  return new Worker<WebhookDeliveryData, DeliveryResult>(
+    QUEUE_NAMES.webhooks,
+    createWebhookProcessor(redis, prefix, settings),
+    { connection: redis, prefix, concurrency: settings.concurrency },
+  );
+}
