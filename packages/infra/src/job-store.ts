@@ -1,0 +1,308 @@
+import type { Redis } from 'ioredis';
+import {
+  isTerminal,
+  JobIdSchema,
+  type Job,
+  type JobError,
+  type JobMetrics,
+  type JobOutput,
+  type JobProgress,
+  type JobStatus,
+  type WebhookSubscription,
+} from '@neural-style/contract';
+type StyleOptions = Job['options'];
+import { newJobId } from './ids.js';
+
+/** What Redis holds per job: the public record plus who owns it and where to send webhooks. */
+export interface StoredJob {
+  tenant: string;
+  job: Job;
+  webhook?: WebhookSubscription;
+}
+
+export interface TransitionResult {
+  /** False when the job's status did not allow the change (e.g. progress after a cancel). */
+  applied: boolean;
+  job: Job;
+}
+
+export class JobNotFoundError extends Error {
+  constructor(id: string) {
+    super(`Job ${id} does not exist`);
+    this.name = 'JobNotFoundError';
+  }
+}
+
+export class InvalidCursorError extends Error {
+  constructor() {
+    super('cursor is not a nextCursor value from this API');
+    this.name = 'InvalidCursorError';
+  }
+}
+
+export interface JobStoreOptions {
+  /** Same prefix as the BullMQ queues (hash tag keeps all keys in one Redis Cluster slot). */
+  prefix: string;
+  /** Base of output and snapshot URLs, e.g. https://api.example.com. */
+  publicUrl: string;
+}
+
+/**
+ * Compare-and-set of a job record plus its move between status indexes, atomically: a status change is
+ * computed in JS from the record read, and applied only if nobody changed the record in between.
+ */
+const CAS_SCRIPT = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2])
+if KEYS[2] ~= KEYS[3] then
+  redis.call('ZREM', KEYS[2], ARGV[3])
+  redis.call('ZADD', KEYS[3], 0, ARGV[3])
+end
+if ARGV[4] ~= '' then redis.call('ZADD', KEYS[4], ARGV[4], ARGV[3]) end
+return 1
+`;
+
+const MAX_CAS_ATTEMPTS = 50;
+
+/**
+ * Job records in Redis, the source of truth for job state (BullMQ only schedules work). Keys:
+ * `{prefix}:job:{id}` (JSON), `{prefix}:tenant:{tenant}:jobs` and `…:status:{status}` (sorted sets of ids,
+ * all score 0, ordered lexicographically = by creation time), `{prefix}:jobs:completed` (scored by
+ * completion time, for retention).
+ */
+export class JobStore {
+  private readonly redis: Redis;
+  private readonly prefix: string;
+  private readonly publicUrl: string;
+
+  constructor(redis: Redis, options: JobStoreOptions) {
+    this.redis = redis;
+    this.prefix = options.prefix;
+    this.publicUrl = options.publicUrl.replace(/\/+$/, '');
+  }
+
+  static newId(): string {
+    return newJobId();
+  }
+
+  outputUrl(id: string): string {
+    return `${this.publicUrl}/jobs/${id}/output`;
+  }
+
+  snapshotUrl(id: string, iteration: number): string {
+    return `${this.publicUrl}/jobs/${id}/snapshots/${iteration}`;
+  }
+
+  async create(input: {
+    id?: string;
+    tenant: string;
+    options: StyleOptions;
+    webhook?: WebhookSubscription;
+    createdAt?: Date;
+  }): Promise<Job> {
+    const id = input.id ?? newJobId();
+    const job: Job = {
+      id,
+      status: 'queued',
+      createdAt: (input.createdAt ?? new Date()).toISOString(),
+      startedAt: null,
+      completedAt: null,
+      options: input.options,
+      progress: null,
+      output: null,
+      snapshots: [],
+      error: null,
+      metrics: null,
+    };
+    const stored: StoredJob = {
+      tenant: input.tenant,
+      job,
+      ...(input.webhook ? { webhook: input.webhook } : {}),
+    };
+    const [[setError, setReply] = []] =
+      (await this.redis
+        .multi()
+        .set(this.jobKey(id), JSON.stringify(stored), 'NX')
+        .zadd(this.tenantKey(input.tenant), 0, id)
+        .zadd(this.statusKey(input.tenant, 'queued'), 0, id)
+        .exec()) ?? [];
+    if (setError) throw setError;
+    if (setReply !== 'OK') throw new Error(`Job ${id} exists already`);
+    return job;
+  }
+
+  async get(id: string): Promise<StoredJob | null> {
+    const raw = await this.redis.get(this.jobKey(id));
+    return raw === null ? null : (JSON.parse(raw) as StoredJob);
+  }
+
+  /** The job if it exists and belongs to `tenant`; others' jobs look exactly like missing ones. */
+  async getForTenant(id: string, tenant: string): Promise<Job | null> {
+    const stored = await this.get(id);
+    return stored && stored.tenant === tenant ? stored.job : null;
+  }
+
+  /** Newest first. The cursor is the last id of the previous page. */
+  async list(
+    tenant: string,
+    query: { status?: JobStatus | undefined; cursor?: string | undefined; limit: number },
+  ): Promise<{ jobs: Job[]; nextCursor: string | null }> {
+    if (query.cursor !== undefined && !JobIdSchema.safeParse(query.cursor).success)
+      throw new InvalidCursorError();
+    const key = query.status ? this.statusKey(tenant, query.status) : this.tenantKey(tenant);
+    const ids = await this.redis.zrevrangebylex(
+      key,
+      query.cursor ? `(${query.cursor}` : '+',
+      '-',
+      'LIMIT',
+      0,
+      query.limit + 1,
+    );
+    const page = ids.slice(0, query.limit);
+    const raws = page.length > 0 ? await this.redis.mget(page.map((id) => this.jobKey(id))) : [];
+    const jobs = raws.flatMap((raw) => (raw === null ? [] : [(JSON.parse(raw) as StoredJob).job]));
+    return { jobs, nextCursor: ids.length > query.limit ? (page.at(-1) ?? null) : null };
+  }
+
+  /** queued → running, or running → running when a job is picked up again after a worker died. */
+  markRunning(id: string, run: { startedAt?: Date; backend: string }): Promise<TransitionResult> {
+    return this.transition(id, ['queued', 'running'], (job) => {
+      const startedAt = job.startedAt ?? (run.startedAt ?? new Date()).toISOString();
+      return {
+        ...job,
+        status: 'running',
+        startedAt,
+        metrics: {
+          queueMs: job.metrics?.queueMs ?? Date.parse(startedAt) - Date.parse(job.createdAt),
+          runMs: null,
+          secondsPerIteration: null,
+          backend: run.backend,
+        },
+      };
+    });
+  }
+
+  updateProgress(id: string, progress: JobProgress): Promise<TransitionResult> {
+    return this.transition(id, ['running'], (job) => ({ ...job, progress }));
+  }
+
+  /** Records a snapshot stored at `key` (kept for the worker's resume; the URL is derived from the id). */
+  addSnapshot(id: string, snapshot: { iteration: number; key: string }): Promise<TransitionResult> {
+    return this.transition(id, ['running'], (job) => ({
+      ...job,
+      snapshots: [
+        ...job.snapshots.filter((existing) => existing.iteration !== snapshot.iteration),
+        { iteration: snapshot.iteration, url: this.snapshotUrl(id, snapshot.iteration) },
+      ].sort((a, b) => a.iteration - b.iteration),
+    }));
+  }
+
+  markSucceeded(
+    id: string,
+    result: {
+      output: Omit<JobOutput, 'url'>;
+      metrics: Pick<JobMetrics, 'runMs' | 'secondsPerIteration'> & Partial<Pick<JobMetrics, 'backend'>>;
+      progress?: JobProgress;
+    },
+  ): Promise<TransitionResult> {
+    return this.transition(id, ['running'], (job, now) => ({
+      ...job,
+      status: 'succeeded',
+      completedAt: now,
+      progress: result.progress ?? job.progress,
+      output: { url: this.outputUrl(id), ...result.output },
+      metrics: {
+        queueMs: job.metrics?.queueMs ?? 0,
+        backend: result.metrics.backend ?? job.metrics?.backend ?? 'unknown',
+        runMs: result.metrics.runMs,
+        secondsPerIteration: result.metrics.secondsPerIteration,
+      },
+    }));
+  }
+
+  markFailed(id: string, error: JobError): Promise<TransitionResult> {
+    return this.transition(id, ['queued', 'running'], (job, now) => ({
+      ...job,
+      status: 'failed',
+      completedAt: now,
+      error,
+      metrics: job.metrics && {
+        ...job.metrics,
+        runMs: job.startedAt ? Date.parse(now) - Date.parse(job.startedAt) : null,
+      },
+    }));
+  }
+
+  markCanceled(id: string): Promise<TransitionResult> {
+    return this.transition(id, ['queued', 'running'], (job, now) => ({
+      ...job,
+      status: 'canceled',
+      completedAt: now,
+    }));
+  }
+
+  /** Ids of jobs that ended before `before`, oldest first (retention cleanup). */
+  completedBefore(before: Date, limit: number): Promise<string[]> {
+    return this.redis.zrangebyscore(this.completedKey(), '-inf', `(${before.getTime()}`, 'LIMIT', 0, limit);
+  }
+
+  /** Removes the record and its index entries (the caller deletes the stored files). */
+  async delete(id: string): Promise<void> {
+    const stored = await this.get(id);
+    const multi = this.redis.multi().del(this.jobKey(id)).zrem(this.completedKey(), id);
+    if (stored) {
+      multi
+        .zrem(this.tenantKey(stored.tenant), id)
+        .zrem(this.statusKey(stored.tenant, stored.job.status), id);
+    }
+    await multi.exec();
+  }
+
+  private async transition(
+    id: string,
+    from: readonly JobStatus[],
+    change: (job: Job, now: string) => Job,
+  ): Promise<TransitionResult> {
+    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt += 1) {
+      const raw = await this.redis.get(this.jobKey(id));
+      if (raw === null) throw new JobNotFoundError(id);
+      const stored = JSON.parse(raw) as StoredJob;
+      if (!from.includes(stored.job.status)) return { applied: false, job: stored.job };
+      const now = new Date().toISOString();
+      const job = change(stored.job, now);
+      const next: StoredJob = { ...stored, job };
+      const applied = await this.redis.eval(
+        CAS_SCRIPT,
+        4,
+        this.jobKey(id),
+        this.statusKey(stored.tenant, stored.job.status),
+        this.statusKey(stored.tenant, job.status),
+        this.completedKey(),
+        raw,
+        JSON.stringify(next),
+        id,
+        isTerminal(job.status) && !isTerminal(stored.job.status) ? String(Date.parse(now)) : '',
+      );
+      if (applied === 1) return { applied: true, job };
+    }
+    throw new Error(
+      `Job ${id} is changing too often to update it (gave up after ${MAX_CAS_ATTEMPTS} attempts)`,
+    );
+  }
+
+  private jobKey(id: string): string {
+    return `${this.prefix}:job:${id}`;
+  }
+
+  private tenantKey(tenant: string): string {
+    return `${this.prefix}:tenant:${tenant}:jobs`;
+  }
+
+  private statusKey(tenant: string, status: JobStatus): string {
+    return `${this.prefix}:tenant:${tenant}:status:${status}`;
+  }
+
+  private completedKey(): string {
+    return `${this.prefix}:jobs:completed`;
+  }
+}
