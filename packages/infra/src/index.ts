@@ -6,3 +6,4 @@ export * from './events.js';
 export * from './net.js';
 export * from './retention.js';
 export { newJobId } from './ids.js';
+export * from './webhooks.js';

@@ -24,6 +24,8 @@ export interface TransitionResult {
   /** False when the job's status did not allow the change (e.g. progress after a cancel). */
   applied: boolean;
   job: Job;
+  /** Status before the change (equal to job.status when not applied). */
+  previous: JobStatus;
 }
 
 export class JobNotFoundError extends Error {
@@ -267,7 +269,8 @@ export class JobStore {
       const raw = await this.redis.get(this.jobKey(id));
       if (raw === null) throw new JobNotFoundError(id);
       const stored = JSON.parse(raw) as StoredJob;
-      if (!from.includes(stored.job.status)) return { applied: false, job: stored.job };
+      if (!from.includes(stored.job.status))
+        return { applied: false, job: stored.job, previous: stored.job.status };
       const now = new Date().toISOString();
       const job = change(stored.job, now);
       const next: StoredJob = { ...stored, job };
@@ -283,7 +286,7 @@ export class JobStore {
         id,
         isTerminal(job.status) && !isTerminal(stored.job.status) ? String(Date.parse(now)) : '',
       );
-      if (applied === 1) return { applied: true, job };
+      if (applied === 1) return { applied: true, job, previous: stored.job.status };
     }
     throw new Error(
       `Job ${id} is changing too often to update it (gave up after ${MAX_CAS_ATTEMPTS} attempts)`,
