@@ -7,7 +7,7 @@ import {
   type Job,
   type WebhookDeliveryData,
 } from '@neural-style/contract';
-import { enqueueWebhookEvent } from '../src/webhooks/enqueue.js';
+import { enqueueWebhookEvent } from '@neural-style/infra';
 import {
   createWebhookWorker,
   retryDelayMs,

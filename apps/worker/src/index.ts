@@ -1,0 +1,8 @@
+export { startWorker, type RunningWorker, type StartWorkerOptions } from './worker.js';
+export { ABORT_REASONS } from './abort-reasons.js';
+export type { JobOutcome } from './run-job.js';
+export {
+  createWebhookWorker,
+  retryDelayMs,
+  type WebhookDeliverySettings,
+} from './webhooks/webhook-worker.js';

@@ -1,0 +1,17 @@
+import { loadConfig } from '@neural-style/infra';
+import { createEngineFromConfig } from './context.js';
+
+/**
+ * Run in a child process at worker start: loads the backend and the weights exactly as the job processor
+ * will, and reports the backend (or the error) to the parent. A worker that cannot run jobs (no GPU with
+ * STYLE_BACKEND=tensorflow-gpu, missing weights) then refuses to start instead of failing every job.
+ * A separate process, so the parent never loads TensorFlow (nor holds GPU memory).
+ */
+try {
+  const engine = await createEngineFromConfig(loadConfig(process.env));
+  process.send?.({ ok: true, backend: engine.backend });
+  engine.dispose();
+} catch (error) {
+  process.send?.({ ok: false, message: error instanceof Error ? error.message : String(error) });
+}
+process.disconnect?.();

@@ -1,0 +1,148 @@
+import { fork } from 'node:child_process';
+import { Queue, Worker, type Job as QueueJob } from 'bullmq';
+import { QUEUE_NAMES, type QueueJobData, type WebhookDeliveryData } from '@neural-style/contract';
+import type { BackendInfo } from '@neural-style/core';
+import {
+  connectRedis,
+  duplicateRedis,
+  JobStore,
+  loadConfig,
+  subscribeCancels,
+  type Config,
+} from '@neural-style/infra';
+import { ABORT_REASONS } from './abort-reasons.js';
+import { failJob, type Announcer } from './announce.js';
+import type { JobOutcome } from './run-job.js';
+import { childExecArgv, siblingModule } from './sandbox.js';
+import { createWebhookWorker, DEFAULT_WEBHOOK_DELIVERY } from './webhooks/webhook-worker.js';
+
+/** A job whose worker died is handed to another one this many times before it is failed. */
+const MAX_STALLED_COUNT = 3;
+
+export interface StartWorkerOptions {
+  /** Environment of the worker and its child processes (config comes from it). Default: process.env. */
+  env?: Record<string, string | undefined>;
+  /** Check in a child process that the engine loads before taking jobs. Default true. */
+  preflight?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface RunningWorker {
+  config: Config;
+  /** The engine backend the preflight found (undefined when preflight was skipped). */
+  backend: BackendInfo | undefined;
+  styleWorker: Worker<QueueJobData, JobOutcome>;
+  webhookWorker: Worker<WebhookDeliveryData> | undefined;
+  /**
+   * Stops taking jobs, lets running ones finish for `graceMs` (default SHUTDOWN_GRACE_MS), then asks them
+   * to hand themselves back to the queue (they resume from their last checkpoint elsewhere).
+   */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** Starts the style-job worker (sandboxed engine), the webhook delivery worker and the cancel listener. */
+export async function startWorker(options: StartWorkerOptions = {}): Promise<RunningWorker> {
+  const env = options.env ?? process.env;
+  const log = options.log ?? ((line: string) => console.log(line));
+  const config = loadConfig(env);
+  const backend = options.preflight === false ? undefined : await preflight(env);
+  if (backend) log(`worker: engine backend ${backend.name}${backend.gpu ? ' (GPU)' : ''}`);
+
+  const redis = await connectRedis(config.redisUrl, { name: 'worker' });
+  const subscriber = await duplicateRedis(redis, 'worker-cancels');
+  const prefix = config.queuePrefix;
+  const announcer: Announcer = {
+    redis,
+    prefix,
+    jobs: new JobStore(redis, { prefix, publicUrl: config.publicUrl }),
+    webhooks: new Queue<WebhookDeliveryData>(QUEUE_NAMES.webhooks, { connection: redis, prefix }),
+  };
+
+  const styleWorker = new Worker<QueueJobData, JobOutcome>(QUEUE_NAMES.jobs, siblingModule('processor'), {
+    connection: redis,
+    prefix,
+    concurrency: config.worker.concurrency,
+    useWorkerThreads: false,
+    workerForkOptions: { execArgv: childExecArgv(), env },
+    lockDuration: config.worker.lockMs,
+    stalledInterval: config.worker.stalledIntervalMs,
+    maxStalledCount: MAX_STALLED_COUNT,
+  });
+  styleWorker.on('error', (error) => log(`worker: ${error.message}`));
+  styleWorker.on('lockRenewalFailed', (jobIds) => {
+    for (const id of jobIds) styleWorker.cancelJob(id, ABORT_REASONS.lockLost);
+  });
+  styleWorker.on('failed', (job, error) => {
+    if (job)
+      void recordFinalFailure(announcer, job, error).catch((cause: unknown) =>
+        log(`worker: ${String(cause)}`),
+      );
+  });
+
+  const unsubscribe = await subscribeCancels(subscriber, prefix, (jobId) => {
+    styleWorker.cancelJob(jobId, ABORT_REASONS.canceled);
+  });
+
+  const webhookWorker = config.webhooks.secret
+    ? createWebhookWorker(await duplicateRedis(redis, 'worker-webhooks'), prefix, {
+        ...DEFAULT_WEBHOOK_DELIVERY,
+        secret: config.webhooks.secret,
+        allowPrivate: config.webhooks.allowPrivate,
+        timeoutMs: config.webhooks.timeoutMs,
+        maxAttempts: config.webhooks.maxAttempts,
+      })
+    : undefined;
+  if (webhookWorker) webhookWorker.on('error', (error) => log(`webhooks: ${error.message}`));
+  else log('worker: WEBHOOK_SECRET is not set, so webhooks are not delivered');
+
+  await styleWorker.waitUntilReady();
+  let closing: Promise<void> | undefined;
+  return {
+    config,
+    backend,
+    styleWorker,
+    webhookWorker,
+    close(graceMs = config.worker.shutdownGraceMs) {
+      closing ??= (async () => {
+        const stopped = styleWorker.close();
+        const handBack = setTimeout(() => styleWorker.cancelAllJobs(ABORT_REASONS.shutdown), graceMs);
+        await stopped;
+        clearTimeout(handBack);
+        await unsubscribe();
+        await Promise.all([webhookWorker?.close(), announcer.webhooks.close()]);
+        subscriber.disconnect();
+        await redis.quit();
+      })();
+      return closing;
+    },
+  };
+}
+
+/** Fails the job record once BullMQ gives up on it (attempts used up, or an unrecoverable error). */
+async function recordFinalFailure(
+  announcer: Announcer,
+  job: QueueJob<QueueJobData>,
+  error: Error,
+): Promise<void> {
+  const final = error.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
+  if (!final || !job.data?.jobId) return;
+  await failJob(announcer, job.data.jobId, { code: 'INTERNAL', message: error.message });
+}
+
+/** Loads the engine once in a throwaway child process; rejects with the engine's message if it cannot. */
+function preflight(env: Record<string, string | undefined>): Promise<BackendInfo> {
+  return new Promise((resolve, reject) => {
+    const child = fork(siblingModule('preflight'), [], { execArgv: childExecArgv(), env, stdio: 'inherit' });
+    let answered = false;
+    child.on('message', (message: { ok: boolean; backend?: BackendInfo; message?: string }) => {
+      answered = true;
+      child.kill();
+      if (message.ok && message.backend) resolve(message.backend);
+      else reject(new Error(`the engine cannot start: ${message.message ?? 'unknown error'}`));
+    });
+    child.on('exit', (code) => {
+      if (!answered) reject(new Error(`the engine check exited with code ${code} before answering`));
+    });
+    child.on('error', reject);
+  });
+}
