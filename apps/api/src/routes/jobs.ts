@@ -1,0 +1,252 @@
+import type { FastifyReply } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import {
+  isTerminal,
+  JobIdParamsSchema,
+  JobSchema,
+  ListJobsQuerySchema,
+  ListJobsResponseSchema,
+  QUEUE_NAMES,
+  type Job,
+  type QueueJobData,
+} from '@neural-style/contract';
+import {
+  enqueueWebhookEvent,
+  InvalidCursorError,
+  newJobId,
+  publishCancel,
+  publishJobEvent,
+  storageKeys,
+} from '@neural-style/infra';
+import type { ApiServices } from '../services.js';
+import { IdempotencyStore, parseIdempotencyKey } from '../idempotency.js';
+import { ProblemError } from '../problem.js';
+import { AUTH_PROBLEMS, problemResponses } from '../schemas.js';
+import { parseSubmission, validateSubmission, type ValidatedSubmission } from '../submission.js';
+
+const jobNotFound = (id: string) => new ProblemError('NOT_FOUND', `No job ${id}`);
+
+/** POST /jobs, GET /jobs, GET /jobs/{id}, POST /jobs/{id}/cancel. */
+export const jobRoutes: FastifyPluginAsyncZod<{ services: ApiServices }> = async (app, { services }) => {
+  const { config, jobStore } = services;
+  const idempotency = new IdempotencyStore(services.redis, config.queuePrefix);
+
+  app.post(
+    '/jobs',
+    {
+      // JSON bodies carry base64 images: room for a content, an init and a few style images at the upload limit.
+      bodyLimit: Math.ceil((config.maxUploadBytes * 4) / 3) * 4 + 1024 * 1024,
+      schema: {
+        tags: ['jobs'],
+        operationId: 'createJob',
+        summary: 'Create a style-transfer job',
+        description:
+          'Answers 202 with the queued job. `Idempotency-Key` makes retries safe; `Prefer: wait=N` holds the ' +
+          'answer up to N seconds and answers 200 if the job finished by then.',
+        headers: JobHeadersSchema,
+        response: {
+          200: JobSchema.describe('The job finished within Prefer: wait.'),
+          202: JobSchema.describe('The job is queued (or running).'),
+          ...problemResponses(400, ...AUTH_PROBLEMS, 409, 413, 415, 422),
+        },
+      },
+    },
+    async (request, reply) => {
+      const submission = await parseSubmission(request, config);
+      const key = parseIdempotencyKey(request.headers['idempotency-key']);
+      let job: Job;
+      if (key) {
+        const existingId = await idempotency.begin(request.tenant, key, submission.fingerprint);
+        if (existingId) {
+          const existing = await jobStore.getForTenant(existingId, request.tenant);
+          if (!existing) throw jobNotFound(existingId);
+          reply.header('idempotent-replayed', 'true');
+          return answerJob(reply, services, existing, request.headers.prefer);
+        }
+        try {
+          job = await createJob(services, request.tenant, await validateSubmission(submission, config));
+        } catch (error) {
+          await idempotency.abandon(request.tenant, key);
+          throw error;
+        }
+        await idempotency.complete(request.tenant, key, submission.fingerprint, job.id);
+      } else {
+        job = await createJob(services, request.tenant, await validateSubmission(submission, config));
+      }
+      return answerJob(reply, services, job, request.headers.prefer);
+    },
+  );
+
+  app.get(
+    '/jobs',
+    {
+      schema: {
+        tags: ['jobs'],
+        operationId: 'listJobs',
+        summary: "List the caller's jobs, newest first",
+        querystring: ListJobsQuerySchema,
+        response: { 200: ListJobsResponseSchema, ...problemResponses(400, ...AUTH_PROBLEMS) },
+      },
+    },
+    async (request) => {
+      try {
+        return await jobStore.list(request.tenant, request.query);
+      } catch (error) {
+        if (error instanceof InvalidCursorError) throw new ProblemError('VALIDATION_FAILED', error.message);
+        throw error;
+      }
+    },
+  );
+
+  app.get(
+    '/jobs/:id',
+    {
+      schema: {
+        tags: ['jobs'],
+        operationId: 'getJob',
+        summary: 'Get a job',
+        params: JobIdParamsSchema,
+        response: { 200: JobSchema, ...problemResponses(...AUTH_PROBLEMS, 404) },
+      },
+    },
+    async (request) => {
+      const job = await jobStore.getForTenant(request.params.id, request.tenant);
+      if (!job) throw jobNotFound(request.params.id);
+      return job;
+    },
+  );
+
+  app.post(
+    '/jobs/:id/cancel',
+    {
+      schema: {
+        tags: ['jobs'],
+        operationId: 'cancelJob',
+        summary: 'Cancel a job',
+        description:
+          'A queued job is removed from the queue; a running job stops at its next iteration. Canceling a ' +
+          'canceled job answers the job again.',
+        params: JobIdParamsSchema,
+        response: { 200: JobSchema, ...problemResponses(...AUTH_PROBLEMS, 404, 409) },
+      },
+    },
+    async (request) => {
+      const { id } = request.params;
+      if (!(await jobStore.getForTenant(id, request.tenant))) throw jobNotFound(id);
+      const result = await jobStore.markCanceled(id);
+      if (!result.applied) {
+        if (result.job.status === 'canceled') return result.job;
+        throw new ProblemError('JOB_NOT_CANCELABLE', `Job ${id} has already ${result.job.status}`);
+      }
+      if (result.previous === 'queued') {
+        // Not picked up yet: take it off the queue and announce the cancel ourselves. A worker that
+        // grabbed it meanwhile finds it canceled and skips it.
+        await services.jobQueue.remove(id).catch(() => 0);
+        const stored = await jobStore.get(id);
+        await enqueueWebhookEvent(services.webhookQueue, stored?.webhook, 'job.canceled', result.job);
+      }
+      // A running job is stopped (and announced) by the worker that runs it.
+      await publishCancel(services.redis, config.queuePrefix, id);
+      await publishJobEvent(services.redis, config.queuePrefix, id, { event: 'completed', data: result.job });
+      return result.job;
+    },
+  );
+};
+
+const JobHeadersSchema = z.looseObject({
+  'idempotency-key': z
+    .string()
+    .optional()
+    .describe(
+      'Makes retries safe: the same key with the same body returns the first job (max 255 characters).',
+    ),
+  prefer: z.string().optional().describe('`wait=N`: hold the answer up to N seconds for the job to finish.'),
+});
+
+/** Stores the inputs, creates the record, then queues the work (in that order: a worker must find both). */
+async function createJob(
+  services: ApiServices,
+  tenant: string,
+  submission: ValidatedSubmission,
+): Promise<Job> {
+  const { storage, jobStore, config } = services;
+  const id = newJobId();
+  const inputs: QueueJobData['inputs'] = {
+    content: storageKeys.content(id),
+    styles: submission.styles.map((style, index) => ({
+      key: storageKeys.style(id, index),
+      weight: style.weight,
+    })),
+    ...(submission.init ? { init: storageKeys.init(id) } : {}),
+  };
+  await storage.put(inputs.content, submission.content, 'application/octet-stream');
+  await Promise.all(
+    submission.styles.map((style, index) =>
+      storage.put(inputs.styles[index]!.key, style.bytes, 'application/octet-stream'),
+    ),
+  );
+  if (submission.init && inputs.init)
+    await storage.put(inputs.init, submission.init, 'application/octet-stream');
+
+  const job = await jobStore.create({
+    id,
+    tenant,
+    options: submission.options,
+    ...(submission.webhook ? { webhook: submission.webhook } : {}),
+  });
+  const data: QueueJobData = {
+    jobId: id,
+    tenant,
+    options: submission.options,
+    inputs,
+    ...(submission.webhook ? { webhook: submission.webhook } : {}),
+  };
+  try {
+    await services.jobQueue.add(QUEUE_NAMES.jobs, data, {
+      jobId: id,
+      attempts: config.worker.maxAttempts,
+      backoff: { type: 'exponential', delay: 1000 },
+      removeOnComplete: { age: 24 * 3600, count: 10_000 },
+      removeOnFail: { age: 7 * 24 * 3600 },
+    });
+  } catch (error) {
+    await jobStore.markFailed(id, { code: 'INTERNAL', message: 'The job could not be queued' });
+    throw error;
+  }
+  return job;
+}
+
+/** 202 with the job, or — with `Prefer: wait=N` — 200 if it finishes within N seconds. */
+async function answerJob(reply: FastifyReply, services: ApiServices, job: Job, prefer: string | undefined) {
+  reply.header('location', `/jobs/${job.id}`);
+  const requested = /(?:^|[,;\s])wait=(\d+)/.exec(prefer ?? '')?.[1];
+  if (requested === undefined) return reply.code(isTerminal(job.status) ? 200 : 202).send(job);
+  const seconds = Math.min(Number(requested), services.config.maxWaitSeconds);
+  reply.header('preference-applied', `wait=${seconds}`);
+  const current = await waitForTerminal(services, job.id, seconds * 1000);
+  return reply.code(isTerminal(current.status) ? 200 : 202).send(current);
+}
+
+async function waitForTerminal(services: ApiServices, id: string, timeoutMs: number): Promise<Job> {
+  let stop = () => {};
+  const finished = new Promise<void>((resolve) => {
+    stop = services.events.subscribe(id, (_jobId, event) => {
+      if (event.event === 'completed') resolve();
+    });
+  });
+  try {
+    // Subscribed first, then read: a completion between the two is not missed.
+    const job = await services.jobStore.get(id);
+    if (!job || isTerminal(job.job.status))
+      return job?.job ?? Promise.reject(new Error(`Job ${id} vanished`));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([finished, new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+    clearTimeout(timer);
+    const current = await services.jobStore.get(id);
+    if (!current) throw new Error(`Job ${id} vanished`);
+    return current.job;
+  } finally {
+    stop();
+  }
+}

@@ -1,0 +1,285 @@
+import { createHash } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import type { MultipartFile } from '@fastify/multipart';
+import { z } from 'zod';
+import {
+  CreateJobJsonBodySchema,
+  MAX_STYLES,
+  WebhookEventTypeSchema,
+  WebhookSubscriptionSchema,
+  type ImageSource,
+  type WebhookSubscription,
+} from '@neural-style/contract';
+import { StyleOptionsSchema, type StyleOptions } from '@neural-style/core/options';
+import {
+  assertPublicUrl,
+  fetchPublicUrl,
+  UrlFetchError,
+  UrlForbiddenError,
+  UrlResponseTooLargeError,
+  type Config,
+} from '@neural-style/infra';
+import { issuesToErrors, ProblemError } from './problem.js';
+import { validateImage } from './images.js';
+
+/** An image as the request names it: bytes already uploaded, or a URL still to fetch. */
+type ImageRef = { label: string } & ({ bytes: Uint8Array } | { url: string });
+
+/** A POST /jobs request after parsing, before any network access or image check. */
+export interface Submission {
+  content: ImageRef;
+  styles: (ImageRef & { weight: number })[];
+  init?: ImageRef;
+  options: StyleOptions;
+  webhook?: WebhookSubscription;
+  /** Hash of the request as sent: equal for identical retries (Idempotency-Key). */
+  fingerprint: string;
+}
+
+/** A submission whose images are downloaded and checked. */
+export interface ValidatedSubmission extends Omit<Submission, 'content' | 'styles' | 'init'> {
+  content: Uint8Array;
+  styles: { bytes: Uint8Array; weight: number }[];
+  init?: Uint8Array;
+}
+
+const MULTIPART_FIELDS = ['options', 'styleWeights', 'webhook', 'webhookEvents'] as const;
+
+export async function parseSubmission(request: FastifyRequest, config: Config): Promise<Submission> {
+  if (request.isMultipart()) return parseMultipart(request, config);
+  if (request.headers['content-type']?.startsWith('application/json')) return parseJson(request.body, config);
+  throw new ProblemError(
+    'UNSUPPORTED_MEDIA_TYPE',
+    'POST /jobs takes multipart/form-data or application/json',
+  );
+}
+
+async function parseMultipart(request: FastifyRequest, config: Config): Promise<Submission> {
+  const hash = createHash('sha256').update('multipart\0');
+  const files: { content?: Uint8Array; init?: Uint8Array; style: Uint8Array[] } = { style: [] };
+  const fields = new Map<string, string>();
+  const parts = request.parts({
+    limits: { fileSize: config.maxUploadBytes, files: MAX_STYLES + 2, fields: 16, fieldSize: 64 * 1024 },
+  });
+  for await (const part of parts) {
+    if (part.type === 'file') {
+      const bytes = await readFile(part, config.maxUploadBytes);
+      hash.update(`${part.fieldname}\0${bytes.length}\0`).update(bytes);
+      if (part.fieldname === 'style') files.style.push(bytes);
+      else if (part.fieldname === 'content' || part.fieldname === 'init') {
+        if (files[part.fieldname])
+          throw new ProblemError('VALIDATION_FAILED', `Send only one "${part.fieldname}" file`);
+        files[part.fieldname] = bytes;
+      } else {
+        throw new ProblemError(
+          'VALIDATION_FAILED',
+          `Unknown file part "${part.fieldname}"; expected content, style or init`,
+        );
+      }
+    } else {
+      const value = String(part.value);
+      hash.update(`${part.fieldname}\0${value.length}\0${value}`);
+      if (!(MULTIPART_FIELDS as readonly string[]).includes(part.fieldname)) {
+        throw new ProblemError(
+          'VALIDATION_FAILED',
+          `Unknown field "${part.fieldname}"; expected ${MULTIPART_FIELDS.join(', ')}`,
+        );
+      }
+      fields.set(part.fieldname, value);
+    }
+  }
+  if (!files.content) throw new ProblemError('VALIDATION_FAILED', 'The "content" file part is required');
+  if (files.style.length === 0)
+    throw new ProblemError('VALIDATION_FAILED', 'At least one "style" file part is required');
+  if (files.style.length > MAX_STYLES)
+    throw new ProblemError('VALIDATION_FAILED', `At most ${MAX_STYLES} style images`);
+
+  const weights = parseJsonField(
+    'styleWeights',
+    fields.get('styleWeights'),
+    z.array(z.number().positive()).length(files.style.length),
+  );
+  const webhookUrl = fields.get('webhook');
+  const webhookEvents = fields.get('webhookEvents');
+  return {
+    content: { label: 'content image', bytes: files.content },
+    styles: files.style.map((bytes, index) => ({
+      label: `style image ${index + 1}`,
+      bytes,
+      weight: weights?.[index] ?? 1,
+    })),
+    ...(files.init ? { init: { label: 'init image', bytes: files.init } } : {}),
+    options: parseOptions(parseJsonField('options', fields.get('options'), z.unknown()) ?? {}),
+    ...(webhookUrl
+      ? {
+          webhook: parseWebhook({
+            url: webhookUrl,
+            ...(webhookEvents ? { events: webhookEvents.split(',').map((event) => event.trim()) } : {}),
+          }),
+        }
+      : {}),
+    fingerprint: hash.digest('hex'),
+  };
+}
+
+async function readFile(part: MultipartFile, maxBytes: number): Promise<Uint8Array> {
+  const buffer = await part.toBuffer().catch((error: unknown) => {
+    if (error instanceof Error && 'code' in error && error.code === 'FST_REQ_FILE_TOO_LARGE') {
+      throw new ProblemError(
+        'PAYLOAD_TOO_LARGE',
+        `The "${part.fieldname}" file is larger than ${maxBytes} bytes`,
+      );
+    }
+    throw error;
+  });
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+}
+
+function parseJsonField<T>(name: string, value: string | undefined, schema: z.ZodType<T>): T | undefined {
+  if (value === undefined) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw new ProblemError(
+      name === 'options' ? 'INVALID_OPTIONS' : 'VALIDATION_FAILED',
+      `The "${name}" field is not valid JSON`,
+    );
+  }
+  const result = schema.safeParse(parsed);
+  if (!result.success) {
+    throw new ProblemError(
+      'VALIDATION_FAILED',
+      `The "${name}" field is not valid: ${result.error.issues[0]?.message}`,
+      {
+        errors: issuesToErrors(result.error.issues, [name]),
+      },
+    );
+  }
+  return result.data;
+}
+
+function parseJson(body: unknown, config: Config): Submission {
+  const result = CreateJobJsonBodySchema.safeParse(body);
+  if (!result.success) {
+    const optionIssues = result.error.issues.filter((issue) => issue.path[0] === 'options');
+    const code = optionIssues.length === result.error.issues.length ? 'INVALID_OPTIONS' : 'VALIDATION_FAILED';
+    const errors = issuesToErrors(result.error.issues);
+    throw new ProblemError(
+      code,
+      describeErrors(code === 'INVALID_OPTIONS' ? 'options' : 'request body', errors),
+      { errors },
+    );
+  }
+  const request = result.data;
+  const source = (image: ImageSource, label: string): ImageRef =>
+    'url' in image
+      ? { label, url: image.url }
+      : { label, bytes: decodeBase64(image.data, label, config.maxUploadBytes) };
+  return {
+    content: source(request.content, 'content image'),
+    styles: request.styles.map((style, index) => ({
+      ...source(style, `style image ${index + 1}`),
+      weight: style.weight ?? 1,
+    })),
+    ...(request.init ? { init: source(request.init, 'init image') } : {}),
+    options: parseOptions(request.options ?? {}),
+    ...(request.webhook ? { webhook: parseWebhook(request.webhook) } : {}),
+    fingerprint: createHash('sha256').update('json\0').update(canonicalJson(body)).digest('hex'),
+  };
+}
+
+function decodeBase64(data: string, label: string, maxBytes: number): Uint8Array {
+  const bytes = Buffer.from(data, 'base64');
+  if (bytes.length > maxBytes)
+    throw new ProblemError('PAYLOAD_TOO_LARGE', `${label} is larger than ${maxBytes} bytes`);
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function parseOptions(input: unknown): StyleOptions {
+  const result = StyleOptionsSchema.safeParse(input);
+  if (!result.success) {
+    const errors = issuesToErrors(result.error.issues, ['options']);
+    throw new ProblemError('INVALID_OPTIONS', describeErrors('options', errors), { errors });
+  }
+  return result.data;
+}
+
+function parseWebhook(input: unknown): WebhookSubscription {
+  const result = WebhookSubscriptionSchema.extend({
+    events: z.array(WebhookEventTypeSchema).min(1).optional(),
+  }).safeParse(input);
+  if (!result.success) {
+    const errors = issuesToErrors(result.error.issues, ['webhook']);
+    throw new ProblemError('VALIDATION_FAILED', describeErrors('webhook', errors), { errors });
+  }
+  return WebhookSubscriptionSchema.parse(result.data);
+}
+
+function describeErrors(what: string, errors: { path: string; message: string }[]): string {
+  const listed = errors.slice(0, 3).map((error) => `${error.path}: ${error.message}`);
+  return `Invalid ${what}: ${listed.join('; ')}${errors.length > 3 ? ` (and ${errors.length - 3} more)` : ''}`;
+}
+
+/** JSON with sorted keys, so the same body hashes the same whatever the key order. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, entry]) => `${JSON.stringify(key)}:${canonicalJson(entry)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** Downloads URL images (SSRF-guarded), checks every image and the webhook URL. Nothing is stored yet. */
+export async function validateSubmission(
+  submission: Submission,
+  config: Config,
+): Promise<ValidatedSubmission> {
+  if (submission.options.init === 'image' && !submission.init) {
+    throw new ProblemError('INVALID_OPTIONS', 'options.init is "image" but no init image was sent');
+  }
+  if (submission.webhook) {
+    // A host that does not resolve now may later; delivery checks the address again on every attempt.
+    await assertPublicUrl(submission.webhook.url, config.webhooks.allowPrivate).catch((error: unknown) => {
+      if (!(error instanceof UrlFetchError)) throw toProblem(error, 'webhook URL');
+    });
+  }
+  const load = async (image: ImageRef): Promise<Uint8Array> => {
+    const bytes = 'bytes' in image ? image.bytes : await download(image.url, image.label, config);
+    await validateImage(bytes, image.label, config.maxInputPixels);
+    return bytes;
+  };
+  const [content, init, ...styles] = await Promise.all([
+    load(submission.content),
+    submission.init ? load(submission.init) : undefined,
+    ...submission.styles.map(load),
+  ]);
+  return {
+    options: submission.options,
+    fingerprint: submission.fingerprint,
+    ...(submission.webhook ? { webhook: submission.webhook } : {}),
+    content: content!,
+    styles: styles.map((bytes, index) => ({ bytes: bytes!, weight: submission.styles[index]!.weight })),
+    ...(init ? { init } : {}),
+  };
+}
+
+async function download(url: string, label: string, config: Config): Promise<Uint8Array> {
+  try {
+    const { body } = await fetchPublicUrl(url, { ...config.urlFetch, maxBytes: config.maxUploadBytes });
+    return body;
+  } catch (error) {
+    throw toProblem(error, label);
+  }
+}
+
+function toProblem(error: unknown, label: string): unknown {
+  if (error instanceof UrlForbiddenError)
+    return new ProblemError('URL_FORBIDDEN', `${label}: ${error.message}`);
+  if (error instanceof UrlResponseTooLargeError)
+    return new ProblemError('PAYLOAD_TOO_LARGE', `${label}: ${error.message}`);
+  if (error instanceof UrlFetchError)
+    return new ProblemError('URL_FETCH_FAILED', `${label}: ${error.message}`);
+  return error;
+}
