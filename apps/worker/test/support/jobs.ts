@@ -1,0 +1,59 @@
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { resolveOptions, type StyleOptionsInput } from '@neural-style/core';
+import { QUEUE_NAMES, type Job, type QueueJobData, type WebhookSubscription } from '@neural-style/contract';
+import { JobStore, storageKeys, type Storage } from '@neural-style/infra';
+import { makePng } from './fixtures.js';
+
+/** Submits a job the way the API does (record, stored inputs, queue entry), without HTTP. */
+export async function submitJob(
+  deps: { redis: Redis; storage: Storage; prefix: string; queue: Queue<QueueJobData> },
+  options: StyleOptionsInput,
+  extra: { content?: Uint8Array; webhook?: WebhookSubscription; attempts?: number } = {},
+): Promise<Job> {
+  const jobs = new JobStore(deps.redis, { prefix: deps.prefix, publicUrl: 'http://api.test' });
+  const resolved = resolveOptions(options);
+  const job = await jobs.create({
+    tenant: 'public',
+    options: resolved,
+    ...(extra.webhook ? { webhook: extra.webhook } : {}),
+  });
+  const content = storageKeys.content(job.id);
+  const style = storageKeys.style(job.id, 0);
+  await deps.storage.put(content, extra.content ?? (await makePng(40, 32, 0)), 'image/png');
+  await deps.storage.put(style, await makePng(32, 32, 3), 'image/png');
+  await deps.queue.add(
+    'style',
+    {
+      jobId: job.id,
+      tenant: 'public',
+      options: resolved,
+      inputs: { content, styles: [{ key: style, weight: 1 }] },
+      ...(extra.webhook ? { webhook: extra.webhook } : {}),
+    },
+    { jobId: job.id, attempts: extra.attempts ?? 3, backoff: { type: 'exponential', delay: 200 } },
+  );
+  return job;
+}
+
+export function styleQueue(redis: Redis, prefix: string): Queue<QueueJobData> {
+  return new Queue<QueueJobData>(QUEUE_NAMES.jobs, { connection: redis, prefix });
+}
+
+/** Polls the record until `done(job)` holds. */
+export async function waitForJob(
+  jobs: JobStore,
+  id: string,
+  done: (job: Job) => boolean,
+  timeoutMs = 60_000,
+): Promise<Job> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const stored = await jobs.get(id);
+    if (stored && done(stored.job)) return stored.job;
+    if (Date.now() > deadline) {
+      throw new Error(`job ${id} did not reach the expected state; last: ${JSON.stringify(stored?.job)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
