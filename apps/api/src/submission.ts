@@ -50,7 +50,7 @@ export async function parseSubmission(request: FastifyRequest, config: Config): 
   if (request.headers['content-type']?.startsWith('application/json')) return parseJson(request.body, config);
   throw new ProblemError(
     'UNSUPPORTED_MEDIA_TYPE',
-    'POST /jobs takes multipart/form-data or application/json',
+    `POST /jobs takes multipart/form-data or application/json, not "${request.headers['content-type'] ?? 'no Content-Type'}"`,
   );
 }
 
