@@ -32,14 +32,15 @@ export function convBiasRelu(x: tf.Tensor4D, conv: PreparedConv): tf.Tensor4D {
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     // customGrad passes the inputs, then the save function.
     const [input, save] = args as [tf.Tensor4D, tf.GradSaveFunc];
-    const y = tf.fused.conv2d({
-      x: input,
-      filter: conv.kernel,
-      strides: 1,
-      pad: 'same',
-      bias: conv.bias,
-      activation: 'relu',
-    });
+    // tf.fused.conv2d falls back to conv2d + add + relu whenever a gradient is being recorded (every
+    // optimisation step); calling the kernel keeps the fusion, and our gradFunc covers the gradient.
+    const y = tf
+      .engine()
+      .runKernel(
+        tf.FusedConv2D,
+        { x: input, filter: conv.kernel, bias: conv.bias },
+        { strides: 1, pad: 'same', dataFormat: 'NHWC', dilations: 1, activation: 'relu' },
+      ) as tf.Tensor4D;
     save([y]);
     return {
       value: y,
