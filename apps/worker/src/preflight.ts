@@ -7,11 +7,13 @@ import { createEngineFromConfig } from './context.js';
  * STYLE_BACKEND=tensorflow-gpu, missing weights) then refuses to start instead of failing every job.
  * A separate process, so the parent never loads TensorFlow (nor holds GPU memory).
  */
+let report: { ok: true; backend: unknown } | { ok: false; message: string };
 try {
   const engine = await createEngineFromConfig(loadConfig(process.env));
-  process.send?.({ ok: true, backend: engine.backend });
+  report = { ok: true, backend: engine.backend };
   engine.dispose();
 } catch (error) {
-  process.send?.({ ok: false, message: error instanceof Error ? error.message : String(error) });
+  report = { ok: false, message: error instanceof Error ? error.message : String(error) };
 }
-process.disconnect?.();
+// Exit once the report is handed over; nothing else here needs a clean shutdown.
+process.send?.(report, () => process.exit(0));

@@ -136,7 +136,6 @@ function preflight(env: Record<string, string | undefined>): Promise<BackendInfo
     let answered = false;
     child.on('message', (message: { ok: boolean; backend?: BackendInfo; message?: string }) => {
       answered = true;
-      child.kill();
       if (message.ok && message.backend) resolve(message.backend);
       else reject(new Error(`the engine cannot start: ${message.message ?? 'unknown error'}`));
     });

@@ -1,0 +1,46 @@
+import { buildApp, createServices } from '@neural-style/api';
+import { loadConfig } from '@neural-style/infra';
+import { startWorker } from '@neural-style/worker';
+
+/**
+ * `npm start`: API and worker in one process on one machine, with filesystem storage by default and
+ * Redis at REDIS_URL. The engine still runs in the worker's sandboxed child processes.
+ */
+async function main(): Promise<void> {
+  const config = loadConfig(process.env);
+  // The API connects first: if Redis is down this fails with how to start it.
+  const services = await createServices(config);
+  const app = await buildApp(services);
+  let worker;
+  try {
+    worker = await startWorker({ log: (line) => app.log.info(line) });
+  } catch (error) {
+    await services.close();
+    throw error;
+  }
+  if (config.apiKeys.size === 0) {
+    app.log.warn('API_KEYS is empty: the API is open, every caller is tenant "public" (fine for local use).');
+  }
+  const running = worker;
+  const shutdown = async (signal: string) => {
+    app.log.info(
+      `${signal}: stopping (running jobs get ${config.worker.shutdownGraceMs} ms, then resume later)`,
+    );
+    await app.close();
+    await running.close();
+    await services.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  await app.listen({ port: config.port, host: config.host });
+  app.log.info(
+    `storage: ${config.storage.kind === 'fs' ? `filesystem at ${config.storage.dataDir}` : `S3 bucket ${config.storage.bucket}`}`,
+  );
+}
+
+main().catch((error: unknown) => {
+  // Configuration, Redis and engine problems (missing weights, no GPU) all explain themselves in one line.
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exit(1);
+});
