@@ -1,52 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import type { FastifyInstance } from 'fastify';
 import sharp from 'sharp';
-import { loadConfig, type Config, type Storage } from '@neural-style/infra';
-import { deleteKeysWithPrefix, uniquePrefix } from '@neural-style/infra/testing';
-import { buildApp, createServices, type ConnectedServices } from '@neural-style/api';
+import type { TestApi } from '@neural-style/api/testing';
 
-export const KEYS = { acme: 'key-acme', globex: 'key-globex' } as const;
-export const auth = (tenant: keyof typeof KEYS = 'acme') => ({ authorization: `Bearer ${KEYS[tenant]}` });
-
-export interface TestApi {
-  app: FastifyInstance;
-  services: ConnectedServices;
-  config: Config;
-  close(): Promise<void>;
-}
-
-/** The API on a unique Redis prefix and a temporary data directory (or the given storage). */
-export async function startTestApi(
-  name: string,
-  env: Record<string, string> = {},
-  overrides: { storage?: Storage } = {},
-): Promise<TestApi> {
-  const dataDir = await mkdtemp(path.join(tmpdir(), `api-${name}-`));
-  const config = loadConfig({
-    QUEUE_PREFIX: uniquePrefix(name),
-    DATA_DIR: dataDir,
-    API_KEYS: `acme:${KEYS.acme},globex:${KEYS.globex}`,
-    RATE_LIMIT_PER_MINUTE: '0',
-    PUBLIC_URL: 'http://api.test',
-    ...env,
-  });
-  const services = await createServices(config, overrides);
-  const app = await buildApp(services, { logger: false });
-  await app.ready();
-  return {
-    app,
-    services,
-    config,
-    async close() {
-      await app.close();
-      await deleteKeysWithPrefix(services.redis, config.queuePrefix);
-      await services.close();
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
-}
+export { auth, KEYS, startTestApi, type TestApi } from '@neural-style/api/testing';
 
 export function pngImage(width = 8, height = 8, color = '#c04020'): Promise<Buffer> {
   return sharp({ create: { width, height, channels: 3, background: color } })

@@ -7,6 +7,16 @@ import { S3Storage } from './storage/s3.js';
 
 /** Helpers for tests of API and worker: throwaway S3 server, unique Redis prefixes and their cleanup. */
 
+interface S3rverConstructor {
+  new (options: {
+    address: string;
+    port: number;
+    silent: boolean;
+    directory: string;
+    configureBuckets: { name: string }[];
+  }): { run(): Promise<{ address: string; port: number }>; close(): Promise<void> };
+}
+
 export interface TestS3 {
   endpoint: string;
   bucket: string;
@@ -18,8 +28,9 @@ export interface TestS3 {
 
 /** An s3rver on a free loopback port with one empty bucket; the real AWS SDK talks to it. */
 export async function startTestS3(bucket = 'neural-style-test'): Promise<TestS3> {
-  // s3rver is a dev dependency: load it only when a test asks for it.
-  const { default: S3rver } = await import('s3rver');
+  // s3rver is an untyped dev dependency: load it only when a test asks for it, typed by the interface below.
+  const specifier = 's3rver';
+  const { default: S3rver } = (await import(specifier)) as { default: S3rverConstructor };
   const directory = await mkdtemp(path.join(tmpdir(), 's3rver-'));
   const server = new S3rver({
     address: '127.0.0.1',

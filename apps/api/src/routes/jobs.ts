@@ -25,6 +25,21 @@ import { ProblemError } from '../problem.js';
 import { AUTH_PROBLEMS, problemResponses } from '../schemas.js';
 import { parseSubmission, validateSubmission, type ValidatedSubmission } from '../submission.js';
 
+const PreferHeaderSchema = z
+  .string()
+  .optional()
+  .describe('`wait=N`: hold the answer up to N seconds (capped by MAX_WAIT_SECONDS) for the job to end.');
+
+const JobHeadersSchema = z.looseObject({
+  'idempotency-key': z
+    .string()
+    .optional()
+    .describe(
+      'Makes retries safe: the same key with the same body returns the first job (max 255 characters).',
+    ),
+  prefer: PreferHeaderSchema,
+});
+
 const jobNotFound = (id: string) => new ProblemError('NOT_FOUND', `No job ${id}`);
 
 /** POST /jobs, GET /jobs, GET /jobs/{id}, POST /jobs/{id}/cancel. */
@@ -106,14 +121,20 @@ export const jobRoutes: FastifyPluginAsyncZod<{ services: ApiServices }> = async
         tags: ['jobs'],
         operationId: 'getJob',
         summary: 'Get a job',
+        description:
+          'With `Prefer: wait=N` the answer waits up to N seconds for the job to end (long polling).',
         params: JobIdParamsSchema,
+        headers: z.looseObject({ prefer: PreferHeaderSchema }),
         response: { 200: JobSchema, ...problemResponses(...AUTH_PROBLEMS, 404) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const job = await jobStore.getForTenant(request.params.id, request.tenant);
       if (!job) throw jobNotFound(request.params.id);
-      return job;
+      const seconds = preferredWaitSeconds(request.headers.prefer, config.maxWaitSeconds);
+      if (seconds === undefined || isTerminal(job.status)) return job;
+      reply.header('preference-applied', `wait=${seconds}`);
+      return waitForTerminal(services, job.id, seconds * 1000);
     },
   );
 
@@ -153,16 +174,6 @@ export const jobRoutes: FastifyPluginAsyncZod<{ services: ApiServices }> = async
     },
   );
 };
-
-const JobHeadersSchema = z.looseObject({
-  'idempotency-key': z
-    .string()
-    .optional()
-    .describe(
-      'Makes retries safe: the same key with the same body returns the first job (max 255 characters).',
-    ),
-  prefer: z.string().optional().describe('`wait=N`: hold the answer up to N seconds for the job to finish.'),
-});
 
 /** Stores the inputs, creates the record, then queues the work (in that order: a worker must find both). */
 async function createJob(
@@ -220,12 +231,17 @@ async function createJob(
 /** 202 with the job, or — with `Prefer: wait=N` — 200 if it finishes within N seconds. */
 async function answerJob(reply: FastifyReply, services: ApiServices, job: Job, prefer: string | undefined) {
   reply.header('location', `/jobs/${job.id}`);
-  const requested = /(?:^|[,;\s])wait=(\d+)/.exec(prefer ?? '')?.[1];
-  if (requested === undefined) return reply.code(isTerminal(job.status) ? 200 : 202).send(job);
-  const seconds = Math.min(Number(requested), services.config.maxWaitSeconds);
+  const seconds = preferredWaitSeconds(prefer, services.config.maxWaitSeconds);
+  if (seconds === undefined) return reply.code(isTerminal(job.status) ? 200 : 202).send(job);
   reply.header('preference-applied', `wait=${seconds}`);
   const current = await waitForTerminal(services, job.id, seconds * 1000);
   return reply.code(isTerminal(current.status) ? 200 : 202).send(current);
+}
+
+/** `Prefer: wait=N` (RFC 7240), capped; undefined when not asked for. */
+function preferredWaitSeconds(prefer: string | undefined, max: number): number | undefined {
+  const requested = /(?:^|[,;\s])wait=(\d+)/.exec(prefer ?? '')?.[1];
+  return requested === undefined ? undefined : Math.min(Number(requested), max);
 }
 
 async function waitForTerminal(services: ApiServices, id: string, timeoutMs: number): Promise<Job> {

@@ -1,0 +1,1709 @@
+/**
+ * Generated from the API's OpenAPI document by `npm run generate -w @neural-style/client`. Do not edit:
+ * test/schema.test.ts fails when this file differs from a fresh generation.
+ */
+
+export interface paths {
+  '/jobs': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List the caller's jobs, newest first */
+    get: operations['listJobs'];
+    put?: never;
+    /**
+     * Create a style-transfer job
+     * @description Answers 202 with the queued job. `Idempotency-Key` makes retries safe; `Prefer: wait=N` holds the answer up to N seconds and answers 200 if the job finished by then.
+     */
+    post: operations['createJob'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/jobs/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Get a job
+     * @description With `Prefer: wait=N` the answer waits up to N seconds for the job to end (long polling).
+     */
+    get: operations['getJob'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/jobs/{id}/cancel': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Cancel a job
+     * @description A queued job is removed from the queue; a running job stops at its next iteration. Canceling a canceled job answers the job again.
+     */
+    post: operations['cancelJob'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/jobs/{id}/output': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Download the result image */
+    get: operations['getJobOutput'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/jobs/{id}/snapshots/{iteration}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Download an intermediate image */
+    get: operations['getJobSnapshot'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/jobs/{id}/events': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Follow a job live (Server-Sent Events)
+     * @description Events `progress` (JobProgress), `snapshot` (JobSnapshot) and `completed` (the Job in its terminal status, after which the stream ends). A job that has already ended gets one `completed` at once.
+     */
+    get: operations['streamJobEvents'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/healthz': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Liveness */
+    get: operations['healthz'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/readyz': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Readiness: Redis and storage reachable */
+    get: operations['readyz'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/metrics': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Prometheus metrics */
+    get: operations['metrics'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+}
+export type webhooks = Record<string, never>;
+export interface components {
+  schemas: {
+    ProblemInput: {
+      /** @description URI naming the problem kind, e.g. urn:neural-style:problem:image-invalid. */
+      type: string;
+      /** @description Short summary of the problem kind. */
+      title: string;
+      /** @description HTTP status code. */
+      status: number;
+      /** @description What went wrong with this request, in words a person understands. */
+      detail: string;
+      /**
+       * @description Stable error code; the `type` URI carries the same code.
+       * @enum {string}
+       */
+      code:
+        | 'VALIDATION_FAILED'
+        | 'INVALID_OPTIONS'
+        | 'UNSUPPORTED_MEDIA_TYPE'
+        | 'PAYLOAD_TOO_LARGE'
+        | 'IMAGE_INVALID'
+        | 'IMAGE_TOO_LARGE'
+        | 'URL_FORBIDDEN'
+        | 'URL_FETCH_FAILED'
+        | 'UNAUTHORIZED'
+        | 'NOT_FOUND'
+        | 'JOB_NOT_FINISHED'
+        | 'JOB_NOT_CANCELABLE'
+        | 'IDEMPOTENCY_KEY_REUSED'
+        | 'IDEMPOTENCY_KEY_IN_USE'
+        | 'RATE_LIMITED'
+        | 'NOT_READY'
+        | 'INTERNAL';
+      /** @description The request path. */
+      instance?: string;
+      /** @description Field-level validation errors. */
+      errors?: {
+        path: string;
+        message: string;
+      }[];
+    };
+    /** @enum {string} */
+    JobStatusInput: 'queued' | 'running' | 'succeeded' | 'failed' | 'canceled';
+    JobProgressInput: {
+      /** @description Iterations done, counted across multiscale passes. */
+      iteration: number;
+      /** @description Iterations in the whole run. */
+      iterations: number;
+      /** @description Loss terms, each already multiplied by its weight; total is their sum. */
+      losses: {
+        content: number;
+        style: number;
+        tv: number;
+        total: number;
+      };
+    };
+    JobSnapshotInput: {
+      iteration: number;
+      /** @description GET /jobs/{id}/snapshots/{iteration}. */
+      url: string;
+    };
+    JobInput: {
+      /** @description Job id: job_ followed by a time-ordered ULID. */
+      id: string;
+      status: components['schemas']['JobStatusInput'];
+      /**
+       * Format: date-time
+       * @description ISO 8601 UTC timestamp.
+       */
+      createdAt: string;
+      startedAt: string | null;
+      completedAt: string | null;
+      /** @description Effective options, defaults filled in. */
+      options: {
+        /**
+         * @description Long side of the output image in pixels; the content image is resized to it.
+         * @default 512
+         */
+        size: number;
+        /**
+         * @description Optimizer iterations (function evaluations for L-BFGS). With multiscale, the iterations of the first (smallest) pass.
+         * @default 500
+         */
+        iterations: number;
+        /**
+         * @description L-BFGS is the reference optimizer; Adam uses less memory.
+         * @default lbfgs
+         * @enum {string}
+         */
+        optimizer: 'lbfgs' | 'adam';
+        /**
+         * @description Adam step size on 0..255 pixels.
+         * @default 10
+         */
+        learningRate: number;
+        /**
+         * @description L-BFGS history size (correction pairs kept).
+         * @default 100
+         */
+        lbfgsHistory: number;
+        /**
+         * @description L-BFGS line search: none (fixed step 1, as jcjohnson/neural-style) or strong Wolfe.
+         * @default none
+         * @enum {string}
+         */
+        lineSearch: 'none' | 'strongWolfe';
+        /**
+         * @description Start image: seeded noise, the content image, the first style image, or a given init image.
+         * @default content
+         * @enum {string}
+         */
+        init: 'noise' | 'content' | 'style' | 'image';
+        /**
+         * @description Random seed: the same seed gives the same run on the same backend.
+         * @default 0
+         */
+        seed: number;
+        /**
+         * @description alpha: weight of the content loss.
+         * @default 5
+         */
+        contentWeight: number;
+        /**
+         * @description beta: weight of the style loss.
+         * @default 500
+         */
+        styleWeight: number;
+        /**
+         * @description Weight of the total-variation smoothness loss.
+         * @default 0.001
+         */
+        tvWeight: number;
+        /**
+         * @description Layers whose activations define content.
+         * @default [
+         *       "conv4_2"
+         *     ]
+         */
+        contentLayers: (
+          | 'conv1_1'
+          | 'conv1_2'
+          | 'conv2_1'
+          | 'conv2_2'
+          | 'conv3_1'
+          | 'conv3_2'
+          | 'conv3_3'
+          | 'conv3_4'
+          | 'conv4_1'
+          | 'conv4_2'
+          | 'conv4_3'
+          | 'conv4_4'
+          | 'conv5_1'
+          | 'conv5_2'
+          | 'conv5_3'
+          | 'conv5_4'
+        )[];
+        /**
+         * @description Layers whose Gram matrices define style.
+         * @default [
+         *       "conv1_1",
+         *       "conv2_1",
+         *       "conv3_1",
+         *       "conv4_1",
+         *       "conv5_1"
+         *     ]
+         */
+        styleLayers: (
+          | 'conv1_1'
+          | 'conv1_2'
+          | 'conv2_1'
+          | 'conv2_2'
+          | 'conv3_1'
+          | 'conv3_2'
+          | 'conv3_3'
+          | 'conv3_4'
+          | 'conv4_1'
+          | 'conv4_2'
+          | 'conv4_3'
+          | 'conv4_4'
+          | 'conv5_1'
+          | 'conv5_2'
+          | 'conv5_3'
+          | 'conv5_4'
+        )[];
+        /** @description Per-style-layer weights w_l, one per styleLayers entry; default 1/L each, as in the paper. */
+        styleLayerWeights?: number[];
+        /**
+         * @description VGG pooling; the paper prefers average pooling.
+         * @default avg
+         * @enum {string}
+         */
+        pooling: 'max' | 'avg';
+        /**
+         * @description Style image long side as a multiple of the output's long side.
+         * @default 1
+         */
+        styleScale: number;
+        /**
+         * @description Keep the content's colours: luminance-only transfer, or match the style's colour histogram to the content.
+         * @default none
+         * @enum {string}
+         */
+        preserveColors: 'none' | 'luminance' | 'histogram';
+        /**
+         * @description Coarse-to-fine: passes at size/2^k down to multiscaleMinSize, each started from the previous result.
+         * @default false
+         */
+        multiscale: boolean;
+        /**
+         * @description Long side of the first multiscale pass.
+         * @default 256
+         */
+        multiscaleMinSize: number;
+        /**
+         * @description Deliver an encoded snapshot every N iterations (0: never).
+         * @default 0
+         */
+        snapshotEvery: number;
+        /**
+         * @description Encoding of the result and snapshots.
+         * @default png
+         * @enum {string}
+         */
+        outputFormat: 'png' | 'jpeg' | 'webp';
+      };
+      progress: components['schemas']['JobProgressInput'] | null;
+      output: {
+        /** @description Where to fetch the result (GET /jobs/{id}/output). */
+        url: string;
+        width: number;
+        height: number;
+        /** @enum {string} */
+        format: 'png' | 'jpeg' | 'webp';
+      } | null;
+      snapshots: components['schemas']['JobSnapshotInput'][];
+      error: {
+        /** @description Stable code: an engine code such as IMAGE_INVALID or NON_FINITE_LOSS, or INTERNAL. */
+        code: string;
+        message: string;
+      } | null;
+      metrics: {
+        /** @description Time from creation to the start of the (first) run. */
+        queueMs: number;
+        /** @description Run time; null until the job ends. */
+        runMs: number | null;
+        /** @description null until the job ends. */
+        secondsPerIteration: number | null;
+        /** @description Engine backend that ran the job, e.g. tensorflow-gpu, wasm. */
+        backend: string;
+      } | null;
+    };
+    /** @enum {string} */
+    WebhookEventTypeInput: 'job.started' | 'job.succeeded' | 'job.failed' | 'job.canceled';
+    WebhookEventInput: {
+      type: components['schemas']['WebhookEventTypeInput'];
+      /** Format: date-time */
+      timestamp: string;
+      data: components['schemas']['JobInput'];
+    };
+    ImageSourceInput:
+      | {
+          /**
+           * Format: uri
+           * @description http(s) URL the API downloads the image from.
+           */
+          url: string;
+        }
+      | {
+          /**
+           * Format: base64
+           * @description The encoded image (PNG, JPEG, WebP, ...) in standard base64.
+           */
+          data: string;
+        };
+    StyleSourceInput:
+      | {
+          /**
+           * Format: uri
+           * @description http(s) URL the API downloads the image from.
+           */
+          url: string;
+          /** @description Relative weight in the style blend (default 1). */
+          weight?: number;
+        }
+      | {
+          /**
+           * Format: base64
+           * @description The encoded image (PNG, JPEG, WebP, ...) in standard base64.
+           */
+          data: string;
+          /** @description Relative weight in the style blend (default 1). */
+          weight?: number;
+        };
+    CreateJobRequestInput: {
+      content: components['schemas']['ImageSourceInput'];
+      styles: components['schemas']['StyleSourceInput'][];
+      /** @description Start image, used with options.init = "image". */
+      init?: components['schemas']['ImageSourceInput'];
+      options?: {
+        /**
+         * @description Long side of the output image in pixels; the content image is resized to it.
+         * @default 512
+         */
+        size: number;
+        /**
+         * @description Optimizer iterations (function evaluations for L-BFGS). With multiscale, the iterations of the first (smallest) pass.
+         * @default 500
+         */
+        iterations: number;
+        /**
+         * @description L-BFGS is the reference optimizer; Adam uses less memory.
+         * @default lbfgs
+         * @enum {string}
+         */
+        optimizer: 'lbfgs' | 'adam';
+        /**
+         * @description Adam step size on 0..255 pixels.
+         * @default 10
+         */
+        learningRate: number;
+        /**
+         * @description L-BFGS history size (correction pairs kept).
+         * @default 100
+         */
+        lbfgsHistory: number;
+        /**
+         * @description L-BFGS line search: none (fixed step 1, as jcjohnson/neural-style) or strong Wolfe.
+         * @default none
+         * @enum {string}
+         */
+        lineSearch: 'none' | 'strongWolfe';
+        /**
+         * @description Start image: seeded noise, the content image, the first style image, or a given init image.
+         * @default content
+         * @enum {string}
+         */
+        init: 'noise' | 'content' | 'style' | 'image';
+        /**
+         * @description Random seed: the same seed gives the same run on the same backend.
+         * @default 0
+         */
+        seed: number;
+        /**
+         * @description alpha: weight of the content loss.
+         * @default 5
+         */
+        contentWeight: number;
+        /**
+         * @description beta: weight of the style loss.
+         * @default 500
+         */
+        styleWeight: number;
+        /**
+         * @description Weight of the total-variation smoothness loss.
+         * @default 0.001
+         */
+        tvWeight: number;
+        /**
+         * @description Layers whose activations define content.
+         * @default [
+         *       "conv4_2"
+         *     ]
+         */
+        contentLayers: (
+          | 'conv1_1'
+          | 'conv1_2'
+          | 'conv2_1'
+          | 'conv2_2'
+          | 'conv3_1'
+          | 'conv3_2'
+          | 'conv3_3'
+          | 'conv3_4'
+          | 'conv4_1'
+          | 'conv4_2'
+          | 'conv4_3'
+          | 'conv4_4'
+          | 'conv5_1'
+          | 'conv5_2'
+          | 'conv5_3'
+          | 'conv5_4'
+        )[];
+        /**
+         * @description Layers whose Gram matrices define style.
+         * @default [
+         *       "conv1_1",
+         *       "conv2_1",
+         *       "conv3_1",
+         *       "conv4_1",
+         *       "conv5_1"
+         *     ]
+         */
+        styleLayers: (
+          | 'conv1_1'
+          | 'conv1_2'
+          | 'conv2_1'
+          | 'conv2_2'
+          | 'conv3_1'
+          | 'conv3_2'
+          | 'conv3_3'
+          | 'conv3_4'
+          | 'conv4_1'
+          | 'conv4_2'
+          | 'conv4_3'
+          | 'conv4_4'
+          | 'conv5_1'
+          | 'conv5_2'
+          | 'conv5_3'
+          | 'conv5_4'
+        )[];
+        /** @description Per-style-layer weights w_l, one per styleLayers entry; default 1/L each, as in the paper. */
+        styleLayerWeights?: number[];
+        /**
+         * @description VGG pooling; the paper prefers average pooling.
+         * @default avg
+         * @enum {string}
+         */
+        pooling: 'max' | 'avg';
+        /**
+         * @description Style image long side as a multiple of the output's long side.
+         * @default 1
+         */
+        styleScale: number;
+        /**
+         * @description Keep the content's colours: luminance-only transfer, or match the style's colour histogram to the content.
+         * @default none
+         * @enum {string}
+         */
+        preserveColors: 'none' | 'luminance' | 'histogram';
+        /**
+         * @description Coarse-to-fine: passes at size/2^k down to multiscaleMinSize, each started from the previous result.
+         * @default false
+         */
+        multiscale: boolean;
+        /**
+         * @description Long side of the first multiscale pass.
+         * @default 256
+         */
+        multiscaleMinSize: number;
+        /**
+         * @description Deliver an encoded snapshot every N iterations (0: never).
+         * @default 0
+         */
+        snapshotEvery: number;
+        /**
+         * @description Encoding of the result and snapshots.
+         * @default png
+         * @enum {string}
+         */
+        outputFormat: 'png' | 'jpeg' | 'webp';
+      };
+      webhook?: {
+        /**
+         * Format: uri
+         * @description http(s) URL that receives signed POSTs.
+         */
+        url: string;
+        /**
+         * @description Events to deliver; all of them by default.
+         * @default [
+         *       "job.started",
+         *       "job.succeeded",
+         *       "job.failed",
+         *       "job.canceled"
+         *     ]
+         */
+        events: components['schemas']['WebhookEventTypeInput'][];
+      };
+    };
+    CreateJobMultipartInput: {
+      /**
+       * Format: binary
+       * @description Content image file.
+       */
+      content: string;
+      /** @description One or more style image files (repeat the part). */
+      style: string[];
+      /** @description JSON array of weights, one per style part, e.g. [1, 0.5]. */
+      styleWeights?: string;
+      /**
+       * Format: binary
+       * @description Start image for options.init = "image".
+       */
+      init?: string;
+      /** @description JSON object of style options. */
+      options?: string;
+      /** @description Webhook URL. */
+      webhook?: string;
+      /** @description Comma-separated webhook event types (default: all). */
+      webhookEvents?: string;
+    };
+    JobListInput: {
+      /** @description Newest first. */
+      jobs: components['schemas']['JobInput'][];
+      /** @description Pass as cursor for the next page; null on the last page. */
+      nextCursor: string | null;
+    };
+    ReadinessInput: {
+      /** @enum {string} */
+      status: 'ok' | 'unavailable';
+      /** @description "ok" or the error message. */
+      checks: {
+        redis: string;
+        storage: string;
+      };
+    };
+    Problem: {
+      /** @description URI naming the problem kind, e.g. urn:neural-style:problem:image-invalid. */
+      type: string;
+      /** @description Short summary of the problem kind. */
+      title: string;
+      /** @description HTTP status code. */
+      status: number;
+      /** @description What went wrong with this request, in words a person understands. */
+      detail: string;
+      /**
+       * @description Stable error code; the `type` URI carries the same code.
+       * @enum {string}
+       */
+      code:
+        | 'VALIDATION_FAILED'
+        | 'INVALID_OPTIONS'
+        | 'UNSUPPORTED_MEDIA_TYPE'
+        | 'PAYLOAD_TOO_LARGE'
+        | 'IMAGE_INVALID'
+        | 'IMAGE_TOO_LARGE'
+        | 'URL_FORBIDDEN'
+        | 'URL_FETCH_FAILED'
+        | 'UNAUTHORIZED'
+        | 'NOT_FOUND'
+        | 'JOB_NOT_FINISHED'
+        | 'JOB_NOT_CANCELABLE'
+        | 'IDEMPOTENCY_KEY_REUSED'
+        | 'IDEMPOTENCY_KEY_IN_USE'
+        | 'RATE_LIMITED'
+        | 'NOT_READY'
+        | 'INTERNAL';
+      /** @description The request path. */
+      instance?: string;
+      /** @description Field-level validation errors. */
+      errors?: {
+        path: string;
+        message: string;
+      }[];
+    };
+    /** @enum {string} */
+    JobStatus: 'queued' | 'running' | 'succeeded' | 'failed' | 'canceled';
+    JobProgress: {
+      /** @description Iterations done, counted across multiscale passes. */
+      iteration: number;
+      /** @description Iterations in the whole run. */
+      iterations: number;
+      /** @description Loss terms, each already multiplied by its weight; total is their sum. */
+      losses: {
+        content: number;
+        style: number;
+        tv: number;
+        total: number;
+      };
+    };
+    JobSnapshot: {
+      iteration: number;
+      /** @description GET /jobs/{id}/snapshots/{iteration}. */
+      url: string;
+    };
+    Job: {
+      /** @description Job id: job_ followed by a time-ordered ULID. */
+      id: string;
+      status: components['schemas']['JobStatus'];
+      /**
+       * Format: date-time
+       * @description ISO 8601 UTC timestamp.
+       */
+      createdAt: string;
+      startedAt: string | null;
+      completedAt: string | null;
+      /** @description Effective options, defaults filled in. */
+      options: {
+        /**
+         * @description Long side of the output image in pixels; the content image is resized to it.
+         * @default 512
+         */
+        size: number;
+        /**
+         * @description Optimizer iterations (function evaluations for L-BFGS). With multiscale, the iterations of the first (smallest) pass.
+         * @default 500
+         */
+        iterations: number;
+        /**
+         * @description L-BFGS is the reference optimizer; Adam uses less memory.
+         * @default lbfgs
+         * @enum {string}
+         */
+        optimizer: 'lbfgs' | 'adam';
+        /**
+         * @description Adam step size on 0..255 pixels.
+         * @default 10
+         */
+        learningRate: number;
+        /**
+         * @description L-BFGS history size (correction pairs kept).
+         * @default 100
+         */
+        lbfgsHistory: number;
+        /**
+         * @description L-BFGS line search: none (fixed step 1, as jcjohnson/neural-style) or strong Wolfe.
+         * @default none
+         * @enum {string}
+         */
+        lineSearch: 'none' | 'strongWolfe';
+        /**
+         * @description Start image: seeded noise, the content image, the first style image, or a given init image.
+         * @default content
+         * @enum {string}
+         */
+        init: 'noise' | 'content' | 'style' | 'image';
+        /**
+         * @description Random seed: the same seed gives the same run on the same backend.
+         * @default 0
+         */
+        seed: number;
+        /**
+         * @description alpha: weight of the content loss.
+         * @default 5
+         */
+        contentWeight: number;
+        /**
+         * @description beta: weight of the style loss.
+         * @default 500
+         */
+        styleWeight: number;
+        /**
+         * @description Weight of the total-variation smoothness loss.
+         * @default 0.001
+         */
+        tvWeight: number;
+        /**
+         * @description Layers whose activations define content.
+         * @default [
+         *       "conv4_2"
+         *     ]
+         */
+        contentLayers: (
+          | 'conv1_1'
+          | 'conv1_2'
+          | 'conv2_1'
+          | 'conv2_2'
+          | 'conv3_1'
+          | 'conv3_2'
+          | 'conv3_3'
+          | 'conv3_4'
+          | 'conv4_1'
+          | 'conv4_2'
+          | 'conv4_3'
+          | 'conv4_4'
+          | 'conv5_1'
+          | 'conv5_2'
+          | 'conv5_3'
+          | 'conv5_4'
+        )[];
+        /**
+         * @description Layers whose Gram matrices define style.
+         * @default [
+         *       "conv1_1",
+         *       "conv2_1",
+         *       "conv3_1",
+         *       "conv4_1",
+         *       "conv5_1"
+         *     ]
+         */
+        styleLayers: (
+          | 'conv1_1'
+          | 'conv1_2'
+          | 'conv2_1'
+          | 'conv2_2'
+          | 'conv3_1'
+          | 'conv3_2'
+          | 'conv3_3'
+          | 'conv3_4'
+          | 'conv4_1'
+          | 'conv4_2'
+          | 'conv4_3'
+          | 'conv4_4'
+          | 'conv5_1'
+          | 'conv5_2'
+          | 'conv5_3'
+          | 'conv5_4'
+        )[];
+        /** @description Per-style-layer weights w_l, one per styleLayers entry; default 1/L each, as in the paper. */
+        styleLayerWeights?: number[];
+        /**
+         * @description VGG pooling; the paper prefers average pooling.
+         * @default avg
+         * @enum {string}
+         */
+        pooling: 'max' | 'avg';
+        /**
+         * @description Style image long side as a multiple of the output's long side.
+         * @default 1
+         */
+        styleScale: number;
+        /**
+         * @description Keep the content's colours: luminance-only transfer, or match the style's colour histogram to the content.
+         * @default none
+         * @enum {string}
+         */
+        preserveColors: 'none' | 'luminance' | 'histogram';
+        /**
+         * @description Coarse-to-fine: passes at size/2^k down to multiscaleMinSize, each started from the previous result.
+         * @default false
+         */
+        multiscale: boolean;
+        /**
+         * @description Long side of the first multiscale pass.
+         * @default 256
+         */
+        multiscaleMinSize: number;
+        /**
+         * @description Deliver an encoded snapshot every N iterations (0: never).
+         * @default 0
+         */
+        snapshotEvery: number;
+        /**
+         * @description Encoding of the result and snapshots.
+         * @default png
+         * @enum {string}
+         */
+        outputFormat: 'png' | 'jpeg' | 'webp';
+      };
+      progress: components['schemas']['JobProgress'] | null;
+      output: {
+        /** @description Where to fetch the result (GET /jobs/{id}/output). */
+        url: string;
+        width: number;
+        height: number;
+        /** @enum {string} */
+        format: 'png' | 'jpeg' | 'webp';
+      } | null;
+      snapshots: components['schemas']['JobSnapshot'][];
+      error: {
+        /** @description Stable code: an engine code such as IMAGE_INVALID or NON_FINITE_LOSS, or INTERNAL. */
+        code: string;
+        message: string;
+      } | null;
+      metrics: {
+        /** @description Time from creation to the start of the (first) run. */
+        queueMs: number;
+        /** @description Run time; null until the job ends. */
+        runMs: number | null;
+        /** @description null until the job ends. */
+        secondsPerIteration: number | null;
+        /** @description Engine backend that ran the job, e.g. tensorflow-gpu, wasm. */
+        backend: string;
+      } | null;
+    };
+    /** @enum {string} */
+    WebhookEventType: 'job.started' | 'job.succeeded' | 'job.failed' | 'job.canceled';
+    WebhookEvent: {
+      type: components['schemas']['WebhookEventType'];
+      /** Format: date-time */
+      timestamp: string;
+      data: components['schemas']['Job'];
+    };
+    ImageSource:
+      | {
+          /**
+           * Format: uri
+           * @description http(s) URL the API downloads the image from.
+           */
+          url: string;
+        }
+      | {
+          /**
+           * Format: base64
+           * @description The encoded image (PNG, JPEG, WebP, ...) in standard base64.
+           */
+          data: string;
+        };
+    StyleSource:
+      | {
+          /**
+           * Format: uri
+           * @description http(s) URL the API downloads the image from.
+           */
+          url: string;
+          /** @description Relative weight in the style blend (default 1). */
+          weight?: number;
+        }
+      | {
+          /**
+           * Format: base64
+           * @description The encoded image (PNG, JPEG, WebP, ...) in standard base64.
+           */
+          data: string;
+          /** @description Relative weight in the style blend (default 1). */
+          weight?: number;
+        };
+    CreateJobRequest: {
+      content: components['schemas']['ImageSource'];
+      styles: components['schemas']['StyleSource'][];
+      /** @description Start image, used with options.init = "image". */
+      init?: components['schemas']['ImageSource'];
+      options?: {
+        /**
+         * @description Long side of the output image in pixels; the content image is resized to it.
+         * @default 512
+         */
+        size: number;
+        /**
+         * @description Optimizer iterations (function evaluations for L-BFGS). With multiscale, the iterations of the first (smallest) pass.
+         * @default 500
+         */
+        iterations: number;
+        /**
+         * @description L-BFGS is the reference optimizer; Adam uses less memory.
+         * @default lbfgs
+         * @enum {string}
+         */
+        optimizer: 'lbfgs' | 'adam';
+        /**
+         * @description Adam step size on 0..255 pixels.
+         * @default 10
+         */
+        learningRate: number;
+        /**
+         * @description L-BFGS history size (correction pairs kept).
+         * @default 100
+         */
+        lbfgsHistory: number;
+        /**
+         * @description L-BFGS line search: none (fixed step 1, as jcjohnson/neural-style) or strong Wolfe.
+         * @default none
+         * @enum {string}
+         */
+        lineSearch: 'none' | 'strongWolfe';
+        /**
+         * @description Start image: seeded noise, the content image, the first style image, or a given init image.
+         * @default content
+         * @enum {string}
+         */
+        init: 'noise' | 'content' | 'style' | 'image';
+        /**
+         * @description Random seed: the same seed gives the same run on the same backend.
+         * @default 0
+         */
+        seed: number;
+        /**
+         * @description alpha: weight of the content loss.
+         * @default 5
+         */
+        contentWeight: number;
+        /**
+         * @description beta: weight of the style loss.
+         * @default 500
+         */
+        styleWeight: number;
+        /**
+         * @description Weight of the total-variation smoothness loss.
+         * @default 0.001
+         */
+        tvWeight: number;
+        /**
+         * @description Layers whose activations define content.
+         * @default [
+         *       "conv4_2"
+         *     ]
+         */
+        contentLayers: (
+          | 'conv1_1'
+          | 'conv1_2'
+          | 'conv2_1'
+          | 'conv2_2'
+          | 'conv3_1'
+          | 'conv3_2'
+          | 'conv3_3'
+          | 'conv3_4'
+          | 'conv4_1'
+          | 'conv4_2'
+          | 'conv4_3'
+          | 'conv4_4'
+          | 'conv5_1'
+          | 'conv5_2'
+          | 'conv5_3'
+          | 'conv5_4'
+        )[];
+        /**
+         * @description Layers whose Gram matrices define style.
+         * @default [
+         *       "conv1_1",
+         *       "conv2_1",
+         *       "conv3_1",
+         *       "conv4_1",
+         *       "conv5_1"
+         *     ]
+         */
+        styleLayers: (
+          | 'conv1_1'
+          | 'conv1_2'
+          | 'conv2_1'
+          | 'conv2_2'
+          | 'conv3_1'
+          | 'conv3_2'
+          | 'conv3_3'
+          | 'conv3_4'
+          | 'conv4_1'
+          | 'conv4_2'
+          | 'conv4_3'
+          | 'conv4_4'
+          | 'conv5_1'
+          | 'conv5_2'
+          | 'conv5_3'
+          | 'conv5_4'
+        )[];
+        /** @description Per-style-layer weights w_l, one per styleLayers entry; default 1/L each, as in the paper. */
+        styleLayerWeights?: number[];
+        /**
+         * @description VGG pooling; the paper prefers average pooling.
+         * @default avg
+         * @enum {string}
+         */
+        pooling: 'max' | 'avg';
+        /**
+         * @description Style image long side as a multiple of the output's long side.
+         * @default 1
+         */
+        styleScale: number;
+        /**
+         * @description Keep the content's colours: luminance-only transfer, or match the style's colour histogram to the content.
+         * @default none
+         * @enum {string}
+         */
+        preserveColors: 'none' | 'luminance' | 'histogram';
+        /**
+         * @description Coarse-to-fine: passes at size/2^k down to multiscaleMinSize, each started from the previous result.
+         * @default false
+         */
+        multiscale: boolean;
+        /**
+         * @description Long side of the first multiscale pass.
+         * @default 256
+         */
+        multiscaleMinSize: number;
+        /**
+         * @description Deliver an encoded snapshot every N iterations (0: never).
+         * @default 0
+         */
+        snapshotEvery: number;
+        /**
+         * @description Encoding of the result and snapshots.
+         * @default png
+         * @enum {string}
+         */
+        outputFormat: 'png' | 'jpeg' | 'webp';
+      };
+      webhook?: {
+        /**
+         * Format: uri
+         * @description http(s) URL that receives signed POSTs.
+         */
+        url: string;
+        /**
+         * @description Events to deliver; all of them by default.
+         * @default [
+         *       "job.started",
+         *       "job.succeeded",
+         *       "job.failed",
+         *       "job.canceled"
+         *     ]
+         */
+        events: components['schemas']['WebhookEventType'][];
+      };
+    };
+    CreateJobMultipart: {
+      /**
+       * Format: binary
+       * @description Content image file.
+       */
+      content: string;
+      /** @description One or more style image files (repeat the part). */
+      style: string[];
+      /** @description JSON array of weights, one per style part, e.g. [1, 0.5]. */
+      styleWeights?: string;
+      /**
+       * Format: binary
+       * @description Start image for options.init = "image".
+       */
+      init?: string;
+      /** @description JSON object of style options. */
+      options?: string;
+      /** @description Webhook URL. */
+      webhook?: string;
+      /** @description Comma-separated webhook event types (default: all). */
+      webhookEvents?: string;
+    };
+    JobList: {
+      /** @description Newest first. */
+      jobs: components['schemas']['Job'][];
+      /** @description Pass as cursor for the next page; null on the last page. */
+      nextCursor: string | null;
+    };
+    Readiness: {
+      /** @enum {string} */
+      status: 'ok' | 'unavailable';
+      /** @description "ok" or the error message. */
+      checks: {
+        redis: string;
+        storage: string;
+      };
+    };
+  };
+  responses: never;
+  parameters: never;
+  requestBodies: never;
+  headers: never;
+  pathItems: never;
+}
+export type $defs = Record<string, never>;
+export interface operations {
+  listJobs: {
+    parameters: {
+      query?: {
+        status?: components['schemas']['JobStatusInput'];
+        /** @description nextCursor of the previous page. */
+        cursor?: string;
+        limit?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['JobList'];
+        };
+      };
+      /** @description Invalid request (problem+json). */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or unknown API key. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limit exceeded; see Retry-After. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  createJob: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Makes retries safe: the same key with the same body returns the first job (max 255 characters). */
+        'idempotency-key'?: string;
+        /** @description `wait=N`: hold the answer up to N seconds (capped by MAX_WAIT_SECONDS) for the job to end. */
+        prefer?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateJobRequestInput'];
+        'multipart/form-data': components['schemas']['CreateJobMultipartInput'];
+      };
+    };
+    responses: {
+      /** @description The job finished within Prefer: wait. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Job'];
+        };
+      };
+      /** @description The job is queued (or running). */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Job'];
+        };
+      };
+      /** @description Invalid request (problem+json). */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or unknown API key. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict with the job’s state. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Upload too large. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unsupported content type. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unusable input: not an image, too many pixels, forbidden URL, reused Idempotency-Key. */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limit exceeded; see Retry-After. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getJob: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description `wait=N`: hold the answer up to N seconds (capped by MAX_WAIT_SECONDS) for the job to end. */
+        prefer?: string;
+      };
+      path: {
+        /** @description Job id. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Job'];
+        };
+      };
+      /** @description Missing or unknown API key. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No such job for this API key. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limit exceeded; see Retry-After. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  cancelJob: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Job id. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Job'];
+        };
+      };
+      /** @description Missing or unknown API key. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No such job for this API key. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict with the job’s state. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limit exceeded; see Retry-After. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getJobOutput: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Job id. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The image. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'image/png': string;
+          'image/jpeg': string;
+          'image/webp': string;
+        };
+      };
+      /** @description Redirect (Location) to a presigned S3 URL of the image. */
+      302: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Missing or unknown API key. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No such job for this API key. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict with the job’s state. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limit exceeded; see Retry-After. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getJobSnapshot: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Job id. */
+        id: string;
+        /** @description Iteration of the snapshot. */
+        iteration: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The image. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'image/png': string;
+          'image/jpeg': string;
+          'image/webp': string;
+        };
+      };
+      /** @description Redirect (Location) to a presigned S3 URL of the image. */
+      302: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Missing or unknown API key. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No such job for this API key. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limit exceeded; see Retry-After. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  streamJobEvents: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Job id. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description text/event-stream */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'text/event-stream': string;
+        };
+      };
+      /** @description Missing or unknown API key. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No such job for this API key. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Rate limit exceeded; see Retry-After. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  healthz: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @enum {string} */
+            status: 'ok';
+          };
+        };
+      };
+    };
+  };
+  readyz: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Readiness'];
+        };
+      };
+      /** @description Default Response */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Readiness'];
+        };
+      };
+    };
+  };
+  metrics: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Prometheus text format */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'text/plain': string;
+        };
+      };
+    };
+  };
+}
