@@ -7,6 +7,7 @@ import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, createServices, type ConnectedServices } from '@neural-style/api';
+import { createClient, createJobAndWait } from '@neural-style/client';
 import { decodeImage } from '@neural-style/core';
 import {
   JobSchema,
@@ -175,6 +176,22 @@ describe('API + worker', () => {
     expect(done.output).toMatchObject({ width: 26, height: 32, format: 'jpeg' });
     const output = await decodeImage(await s3.storage.get(storageKeys.output(created.id, 'jpeg')));
     expect([output.width, output.height]).toEqual([26, 32]);
+  });
+
+  it('the generated client creates a job and waits for it', async () => {
+    const client = createClient({ baseUrl, apiKey: 'key-acme' });
+    const job = await createJobAndWait(
+      client,
+      {
+        content: { data: Buffer.from(await makePng(24, 24, 4)).toString('base64') },
+        styles: [{ data: Buffer.from(await makePng(24, 24, 6)).toString('base64'), weight: 2 }],
+        options: { size: 24, iterations: 4, outputFormat: 'webp' },
+      },
+      { waitSeconds: 5, timeoutMs: 60_000 },
+    );
+    expect(job.status).toBe('succeeded');
+    expect(job.output).toMatchObject({ width: 24, height: 24, format: 'webp' });
+    expect(job.progress?.iteration).toBe(4);
   });
 
   it('cancels a running job: it stops early, the worker announces it', async () => {
