@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig, RedisUnavailableError } from '@neural-style/infra';
+import { ConfigError, loadConfig, purgeExpiredJobs, RedisUnavailableError } from '@neural-style/infra';
 import { buildApp } from './app.js';
 import { createServices } from './services.js';
 
@@ -12,8 +12,16 @@ async function main(): Promise<void> {
       'API_KEYS is empty: the API is open, every caller is tenant "public". Set API_KEYS for anything but local use.',
     );
   }
+  // Retention: every API instance sweeps hourly; sweeping twice at once is harmless.
+  const purge = () =>
+    purgeExpiredJobs(services.jobStore, services.storage, config.retentionHours)
+      .then((removed) => removed > 0 && app.log.info(`retention: removed ${removed} expired jobs`))
+      .catch((error: unknown) => app.log.error({ err: error }, 'retention sweep failed'));
+  const sweeper = setInterval(purge, 3_600_000).unref();
+  void purge();
   const shutdown = async (signal: string) => {
     app.log.info(`${signal}: closing`);
+    clearInterval(sweeper);
     await app.close();
     await services.close();
     process.exit(0);
