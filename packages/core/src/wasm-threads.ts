@@ -18,6 +18,7 @@ const require = createRequire(import.meta.url);
 
 interface EmscriptenWorker {
   unref(): void;
+  terminate(): Promise<number>;
 }
 
 interface ThreadedWasmModule {
@@ -111,8 +112,11 @@ export function registerThreadedWasm(threads: number): void {
         const module = await instantiateThreaded(threads);
         const backend = new BackendWasm(module as unknown as ConstructorParameters<typeof BackendWasm>[0]);
         // Pool threads wait forever for work; they must not keep the process alive.
-        for (const worker of [...module.PThread.runningWorkers, ...module.PThread.unusedWorkers])
-          worker.unref();
+        for (const worker of module.PThread.runningWorkers) worker.unref();
+        // Emscripten pre-starts 8 workers; XNNPACK's pool has taken what it needs, and each idle one holds
+        // about 13 MB. Emscripten starts a fresh worker should a thread ever be created later.
+        const idle = module.PThread.unusedWorkers.splice(0);
+        await Promise.all(idle.map((worker) => worker.terminate()));
         return backend;
       } catch (error) {
         if (singleThreaded === null) throw error;
