@@ -29,7 +29,12 @@ export const StyleOptionsSchema = z
       .default('lbfgs')
       .describe('L-BFGS is the reference optimizer; Adam uses less memory.'),
     learningRate: z.number().positive().max(1000).default(10).describe('Adam step size on 0..255 pixels.'),
-    lbfgsHistory: z.int().min(1).max(1000).default(100).describe('L-BFGS history size (correction pairs kept).'),
+    lbfgsHistory: z
+      .int()
+      .min(1)
+      .max(1000)
+      .default(100)
+      .describe('L-BFGS history size (correction pairs kept).'),
     lineSearch: z
       .enum(['none', 'strongWolfe'])
       .default('none')
@@ -37,12 +42,23 @@ export const StyleOptionsSchema = z
     init: z
       .enum(['noise', 'content', 'style', 'image'])
       .default('content')
-      .describe('Start image: seeded noise, the content image, the first style image, or a given init image.'),
-    seed: z.int().min(0).max(2 ** 31 - 1).default(0).describe('Random seed: the same seed gives the same run on the same backend.'),
+      .describe(
+        'Start image: seeded noise, the content image, the first style image, or a given init image.',
+      ),
+    seed: z
+      .int()
+      .min(0)
+      .max(2 ** 31 - 1)
+      .default(0)
+      .describe('Random seed: the same seed gives the same run on the same backend.'),
     contentWeight: z.number().min(0).default(5).describe('alpha: weight of the content loss.'),
     styleWeight: z.number().min(0).default(500).describe('beta: weight of the style loss.'),
     tvWeight: z.number().min(0).default(1e-3).describe('Weight of the total-variation smoothness loss.'),
-    contentLayers: z.array(layerName).min(1).default(['conv4_2']).describe('Layers whose activations define content.'),
+    contentLayers: z
+      .array(layerName)
+      .min(1)
+      .default(['conv4_2'])
+      .describe('Layers whose activations define content.'),
     styleLayers: z
       .array(layerName)
       .min(1)
@@ -52,7 +68,10 @@ export const StyleOptionsSchema = z
       .array(z.number().min(0))
       .optional()
       .describe('Per-style-layer weights w_l, one per styleLayers entry; default 1/L each, as in the paper.'),
-    pooling: z.enum(['max', 'avg']).default('avg').describe('VGG pooling; the paper prefers average pooling.'),
+    pooling: z
+      .enum(['max', 'avg'])
+      .default('avg')
+      .describe('VGG pooling; the paper prefers average pooling.'),
     styleScale: z
       .number()
       .positive()
@@ -68,14 +87,24 @@ export const StyleOptionsSchema = z
     multiscale: z
       .boolean()
       .default(false)
-      .describe('Coarse-to-fine: passes at size/2^k down to multiscaleMinSize, each started from the previous result.'),
-    multiscaleMinSize: z.int().min(16).max(4096).default(256).describe('Long side of the first multiscale pass.'),
+      .describe(
+        'Coarse-to-fine: passes at size/2^k down to multiscaleMinSize, each started from the previous result.',
+      ),
+    multiscaleMinSize: z
+      .int()
+      .min(16)
+      .max(4096)
+      .default(256)
+      .describe('Long side of the first multiscale pass.'),
     snapshotEvery: z
       .int()
       .min(0)
       .default(0)
       .describe('Deliver an encoded snapshot every N iterations (0: never).'),
-    outputFormat: z.enum(['png', 'jpeg', 'webp']).default('png').describe('Encoding of the result and snapshots.'),
+    outputFormat: z
+      .enum(['png', 'jpeg', 'webp'])
+      .default('png')
+      .describe('Encoding of the result and snapshots.'),
   })
   .superRefine((options, ctx) => {
     if (options.styleLayerWeights && options.styleLayerWeights.length !== options.styleLayers.length) {

@@ -1,0 +1,210 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { LossTerms } from '../hooks.js';
+import { strongWolfe } from './line-search.js';
+import { readLosses, type Objective, type Optimizer, type StepResult } from './optimizer.js';
+
+export interface LbfgsOptions {
+  /** Correction pairs kept (jcjohnson/neural-style default: 100). */
+  historySize: number;
+  lineSearch: 'none' | 'strongWolfe';
+  /** Step size; 1 as in torch's optim.lbfgs. */
+  learningRate?: number;
+}
+
+interface Correction {
+  s: tf.Tensor;
+  y: tf.Tensor;
+  rho: number;
+}
+
+/**
+ * Limited-memory BFGS following torch's optim.lbfgs as used by jcjohnson/neural-style: later steps have size 1
+ * unless the strong-Wolfe line search is on, and every objective evaluation counts as an iteration. One
+ * deliberate difference: torch scales the first step by min(1, 1/‖g‖₁), which on images of many pixels moves
+ * each pixel by ~1e-8 — below float32 resolution, so the first curvature pair is rounding noise — and takes
+ * a unit step along −g whenever it has no pair (e.g. after negative curvature), which with Gatys-scaled
+ * losses throws pixels by millions. Every step without curvature information here moves pixels by about
+ * one grey level (1/mean|g|).
+ * Vectors stay on the backend's device; only scalars are read.
+ */
+export class Lbfgs implements Optimizer {
+  readonly x: tf.Variable;
+  private readonly history: Correction[] = [];
+  private grad: tf.Tensor | undefined;
+  private losses: LossTerms | undefined;
+  private previousGrad: tf.Tensor | undefined;
+  private lastStep: tf.Tensor | undefined;
+  private hessianDiagonal = 1;
+
+  constructor(
+    initial: tf.Tensor,
+    private readonly objective: Objective,
+    private readonly options: LbfgsOptions,
+  ) {
+    this.x = tf.variable(initial, false);
+  }
+
+  /** At most `maxEvaluations` objective evaluations (only the line search uses more than one). */
+  step(maxEvaluations = Infinity): StepResult {
+    if (!this.grad || !this.losses) {
+      const point = this.evaluateAt(this.x);
+      this.grad = point.grad;
+      this.losses = point.losses;
+      return { evaluations: 1, losses: point.losses };
+    }
+    const grad = this.grad;
+    if (this.previousGrad && this.lastStep) this.updateHistory(grad, this.previousGrad, this.lastStep);
+    let direction = this.direction(grad);
+    let slope = dot(grad, direction);
+    if (!(slope < 0)) {
+      // Not a descent direction (curvature information went stale): restart from steepest descent.
+      this.clearHistory();
+      direction.dispose();
+      direction = tf.neg(grad);
+      slope = dot(grad, direction);
+    }
+    const rate = this.options.learningRate ?? 1;
+    // Without curvature pairs the direction is −g, whose scale is arbitrary: size it to ~1 grey level.
+    const t = this.history.length === 0 ? rate / readScalars(() => tf.mean(tf.abs(grad)))[0]! : rate;
+
+    let evaluations: number;
+    let accepted: { t: number; grad: tf.Tensor; losses: LossTerms };
+    if (this.options.lineSearch === 'strongWolfe') {
+      let acceptedLosses = this.losses;
+      const lossesAt = new Map<tf.Tensor, LossTerms>();
+      const result = strongWolfe(
+        (stepSize) => {
+          const candidate = tf.tidy(() => tf.add(this.x, tf.mul(stepSize, direction)));
+          const point = this.evaluateAt(candidate);
+          candidate.dispose();
+          lossesAt.set(point.grad, point.losses);
+          return {
+            t: stepSize,
+            loss: point.losses.total,
+            slope: dot(point.grad, direction),
+            grad: point.grad,
+          };
+        },
+        { t: 0, loss: this.losses.total, slope, grad },
+        t,
+        readScalars(() => tf.max(tf.abs(direction)))[0]!,
+        Math.max(1, maxEvaluations),
+      );
+      acceptedLosses = lossesAt.get(result.point.grad) ?? acceptedLosses;
+      evaluations = result.evaluations;
+      accepted = { t: result.point.t, grad: result.point.grad, losses: acceptedLosses };
+      if (accepted.grad === grad) {
+        // The search found no better point: keep the current one, drop the history so the next step restarts.
+        direction.dispose();
+        this.clearHistory();
+        this.lastStep?.dispose();
+        this.lastStep = undefined;
+        return { evaluations, losses: this.losses };
+      }
+    } else {
+      const candidate = tf.tidy(() => tf.add(this.x, tf.mul(t, direction)));
+      const point = this.evaluateAt(candidate);
+      candidate.dispose();
+      evaluations = 1;
+      if (point.losses.total > this.losses.total) {
+        // A fixed unit step overshot: keep the current point and restart from a small steepest-descent step
+        // rather than building curvature pairs on a blown-up image (the run stays monotone).
+        tf.dispose([point.grad, direction]);
+        this.clearHistory();
+        this.lastStep?.dispose();
+        this.lastStep = undefined;
+        return { evaluations, losses: this.losses };
+      }
+      accepted = { t, grad: point.grad, losses: point.losses };
+    }
+
+    tf.tidy(() => {
+      this.x.assign(tf.add(this.x, tf.mul(accepted.t, direction)));
+    });
+    this.lastStep?.dispose();
+    this.lastStep = tf.tidy(() => tf.mul(accepted.t, direction));
+    direction.dispose();
+    this.previousGrad?.dispose();
+    this.previousGrad = grad;
+    this.grad = accepted.grad;
+    this.losses = accepted.losses;
+    return { evaluations, losses: accepted.losses };
+  }
+
+  private evaluateAt(x: tf.Tensor): { grad: tf.Tensor; losses: LossTerms } {
+    const { grad, losses } = this.objective(x);
+    try {
+      return { grad, losses: readLosses(losses) };
+    } catch (error) {
+      grad.dispose();
+      throw error;
+    } finally {
+      losses.dispose();
+    }
+  }
+
+  /** Adds the pair (s, y) from the last step when it keeps the approximation positive definite. */
+  private updateHistory(grad: tf.Tensor, previousGrad: tf.Tensor, step: tf.Tensor): void {
+    const y = tf.sub(grad, previousGrad);
+    const [ys = 0, yy = 0] = readScalars(() => tf.stack([tf.sum(tf.mul(y, step)), tf.sum(tf.mul(y, y))]));
+    if (ys <= 1e-10) {
+      y.dispose();
+      return;
+    }
+    if (this.history.length === this.options.historySize) {
+      const oldest = this.history.shift()!;
+      tf.dispose([oldest.s, oldest.y]);
+    }
+    this.history.push({ s: tf.clone(step), y, rho: 1 / ys });
+    this.hessianDiagonal = ys / yy;
+  }
+
+  /** Two-loop recursion: d = −H·g with H the L-BFGS inverse-Hessian approximation. */
+  private direction(grad: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => {
+      let q = tf.neg(grad);
+      const alphas: tf.Scalar[] = [];
+      for (let i = this.history.length - 1; i >= 0; i--) {
+        const { s, y, rho } = this.history[i]!;
+        const alpha: tf.Scalar = tf.mul(rho, tf.sum(tf.mul(s, q)));
+        alphas[i] = alpha;
+        q = tf.sub(q, tf.mul(alpha, y));
+      }
+      let r = tf.mul(q, this.hessianDiagonal);
+      for (let i = 0; i < this.history.length; i++) {
+        const { s, y, rho } = this.history[i]!;
+        const beta = tf.mul(rho, tf.sum(tf.mul(y, r)));
+        r = tf.add(r, tf.mul(s, tf.sub(alphas[i]!, beta)));
+      }
+      return r;
+    });
+  }
+
+  private clearHistory(): void {
+    for (const { s, y } of this.history) tf.dispose([s, y]);
+    this.history.length = 0;
+    this.hessianDiagonal = 1;
+  }
+
+  dispose(): void {
+    this.clearHistory();
+    tf.dispose(
+      [this.x, this.grad, this.previousGrad, this.lastStep].filter((t): t is tf.Tensor => t !== undefined),
+    );
+    this.grad = this.previousGrad = this.lastStep = undefined;
+  }
+}
+
+function dot(a: tf.Tensor, b: tf.Tensor): number {
+  return readScalars(() => tf.sum(tf.mul(a, b)))[0]!;
+}
+
+/** Computes a few scalars and reads them, leaving no tensor behind. */
+function readScalars(compute: () => tf.Tensor): Float32Array {
+  const result = tf.tidy(compute);
+  try {
+    return result.dataSync() as Float32Array;
+  } finally {
+    result.dispose();
+  }
+}

@@ -1,0 +1,40 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import { StyleTransferError } from '../errors.js';
+import type { LossTerms } from '../hooks.js';
+
+/**
+ * One evaluation of the objective at x: the gradient w.r.t. x and the weighted loss terms
+ * [content, style, tv, total]. Both tensors are owned by the caller (the optimizer) and must be disposed.
+ */
+export interface Evaluation {
+  grad: tf.Tensor;
+  losses: tf.Tensor1D;
+}
+
+export type Objective = (x: tf.Tensor) => Evaluation;
+
+export interface StepResult {
+  /** Objective evaluations this step used (more than one only with a line search). */
+  evaluations: number;
+  /** Loss terms at the last point evaluated. */
+  losses: LossTerms;
+}
+
+/** An optimizer owns the image variable it updates in place. */
+export interface Optimizer {
+  readonly x: tf.Variable;
+  step(): StepResult;
+  dispose(): void;
+}
+
+/** The one scalar read per evaluation; a non-finite loss stops the run rather than producing a black image. */
+export function readLosses(losses: tf.Tensor1D): LossTerms {
+  const [content = NaN, style = NaN, tv = NaN, total = NaN] = losses.dataSync();
+  if (![content, style, tv, total].every(Number.isFinite)) {
+    throw new StyleTransferError(
+      'NON_FINITE_LOSS',
+      `the loss became non-finite (content ${content}, style ${style}, tv ${tv}); lower the learning rate or the loss weights`,
+    );
+  }
+  return { content, style, tv, total };
+}

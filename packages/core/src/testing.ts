@@ -1,0 +1,34 @@
+import { VGG19_CONV_NAMES, type ConvWeights } from './vgg19/weights.js';
+
+/**
+ * A tiny VGG19 with random weights and the real layer names, for tests and benchmarks without the
+ * ImageNet weights. `widths` are the channel counts of blocks 1..5.
+ */
+export function randomVggWeights(opts: { seed?: number; widths?: readonly number[] } = {}): ConvWeights[] {
+  const widths = opts.widths ?? [4, 6, 8, 8, 8];
+  const random = gaussian(opts.seed ?? 1);
+  let inChannels = 3;
+  return VGG19_CONV_NAMES.map((name) => {
+    const outChannels = widths[Number(name[4]) - 1] ?? 8;
+    const shape: ConvWeights['shape'] = [3, 3, inChannels, outChannels];
+    // He initialisation keeps activations alive through 16 ReLU layers.
+    const std = Math.sqrt(2 / (9 * inChannels));
+    const kernel = Float32Array.from({ length: 9 * inChannels * outChannels }, () => random() * std);
+    const bias = Float32Array.from({ length: outChannels }, () => random() * 0.01);
+    inChannels = outChannels;
+    return { name, shape, kernel, bias };
+  });
+}
+
+/** Seeded standard normal numbers (mulberry32 + Box-Muller). */
+function gaussian(seed: number): () => number {
+  let state = seed >>> 0;
+  const uniform = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
+}

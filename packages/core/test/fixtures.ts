@@ -1,0 +1,20 @@
+import sharp from 'sharp';
+
+/** A deterministic RGB test picture: smooth gradients plus a pattern, so features have structure. */
+export async function makeImage(width: number, height: number, variant = 0): Promise<Uint8Array> {
+  const data = Buffer.alloc(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = (y * width + x) * 3;
+      const stripes = ((x + variant * y) >> 2) % 2 === 0 ? 60 : 0;
+      data[i] = Math.round((255 * x) / Math.max(1, width - 1)) ^ (variant * 37);
+      data[i + 1] = Math.round((255 * y) / Math.max(1, height - 1)) / 2 + stripes;
+      data[i + 2] = (variant * 91 + x * y) % 256;
+    }
+  }
+  return new Uint8Array(
+    await sharp(data, { raw: { width, height, channels: 3 } })
+      .png()
+      .toBuffer(),
+  );
+}
