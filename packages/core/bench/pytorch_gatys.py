@@ -10,6 +10,7 @@ Needs Debian's python3-torch (and libopenblas0-openmp for fast BLAS); Debian's t
 /usr/bin/python3's dist-packages, so run it with that interpreter:
 
     /usr/bin/python3 packages/core/bench/pytorch_gatys.py --sizes 128 256 --iterations 10
+    /usr/bin/python3 packages/core/bench/pytorch_gatys.py --shapes 256x192   # width x height, as bench.ts runs it
 """
 
 import argparse
@@ -72,21 +73,27 @@ def gatys_loss(weights, image, targets, pooling, content_weight=1.0, style_weigh
     return content_weight * content + style_weight * style
 
 
-def forward_gflop(size):
+def forward_gflop(width, height):
     """2·H·W·9·Cin·Cout per conv, at the resolution each conv runs at."""
-    total, side = 0, size
+    total = 0
     for index, (name, cin, cout) in enumerate(VGG19_TO_CONV5_1):
-        total += 2 * side * side * 9 * cin * cout
+        total += 2 * width * height * 9 * cin * cout
         following = VGG19_TO_CONV5_1[index + 1][0] if index + 1 < len(VGG19_TO_CONV5_1) else None
         if following is not None and following[:5] != name[:5]:
-            side //= 2
+            width, height = width // 2, height // 2
     return total / 1e9
 
 
-def seconds_per_iteration(weights, size, optimizer_name, pooling, iterations, warmup):
+def parse_shape(text):
+    """'256' (square) or '256x192' (width x height)."""
+    width, _, height = text.partition("x")
+    return int(width), int(height or width)
+
+
+def seconds_per_iteration(weights, width, height, optimizer_name, pooling, iterations, warmup):
     generator = torch.Generator().manual_seed(1)
-    content_image = torch.rand(1, 3, size, size, generator=generator) * 255 - 128
-    style_image = torch.rand(1, 3, size, size, generator=generator) * 255 - 128
+    content_image = torch.rand(1, 3, height, width, generator=generator) * 255 - 128
+    style_image = torch.rand(1, 3, height, width, generator=generator) * 255 - 128
     with torch.no_grad():
         content_maps = features(weights, content_image, pooling)
         style_maps = features(weights, style_image, pooling)
@@ -119,7 +126,8 @@ def seconds_per_iteration(weights, size, optimizer_name, pooling, iterations, wa
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[128, 256])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[128, 256], help="square images of these sides")
+    parser.add_argument("--shapes", type=parse_shape, nargs="+", help="WIDTHxHEIGHT images, instead of --sizes")
     parser.add_argument("--optimizers", nargs="+", choices=["adam", "lbfgs"], default=["adam", "lbfgs"])
     parser.add_argument("--poolings", nargs="+", choices=["max", "avg"], default=["max", "avg"])
     parser.add_argument("--iterations", type=int, default=10, help="timed iterations (median is reported)")
@@ -130,19 +138,23 @@ def main():
     torch.set_num_threads(args.threads)
     weights = random_weights(seed=1)
     results = []
-    for size in args.sizes:
+    for width, height in args.shapes or [(size, size) for size in args.sizes]:
         for optimizer_name in args.optimizers:
             for pooling in args.poolings:
-                seconds, cpu_seconds = seconds_per_iteration(weights, size, optimizer_name, pooling, args.iterations, args.warmup)
+                seconds, cpu_seconds = seconds_per_iteration(
+                    weights, width, height, optimizer_name, pooling, args.iterations, args.warmup
+                )
                 results.append({
-                    "size": size,
+                    "size": max(width, height),
+                    "width": width,
+                    "height": height,
                     "optimizer": optimizer_name,
                     "pooling": pooling,
                     "secondsPerIteration": round(seconds, 4),
                     # CPU time of all threads: less sensitive than wall time to other jobs on a shared machine.
                     "cpuSecondsPerIteration": round(cpu_seconds, 4),
                     # Backward w.r.t. the input costs the same as the forward pass.
-                    "gflops": round(2 * forward_gflop(size) / seconds, 1),
+                    "gflops": round(2 * forward_gflop(width, height) / seconds, 1),
                 })
     print(json.dumps({
         "engine": "pytorch",
