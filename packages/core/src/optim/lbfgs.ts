@@ -35,6 +35,8 @@ export class Lbfgs implements Optimizer {
   private previousGrad: tf.Tensor | undefined;
   private lastStep: tf.Tensor | undefined;
   private hessianDiagonal = 1;
+  /** Consecutive rejected steps; each halves the next steepest-descent step so the run cannot stall. */
+  private rejections = 0;
 
   constructor(
     initial: tf.Tensor,
@@ -65,7 +67,10 @@ export class Lbfgs implements Optimizer {
     }
     const rate = this.options.learningRate ?? 1;
     // Without curvature pairs the direction is −g, whose scale is arbitrary: size it to ~1 grey level.
-    const t = this.history.length === 0 ? rate / readScalars(() => tf.mean(tf.abs(grad)))[0]! : rate;
+    const t =
+      this.history.length === 0
+        ? rate / readScalars(() => tf.mean(tf.abs(grad)))[0]! / 2 ** this.rejections
+        : rate;
 
     let evaluations: number;
     let accepted: { t: number; grad: tf.Tensor; losses: LossTerms };
@@ -113,8 +118,10 @@ export class Lbfgs implements Optimizer {
         this.clearHistory();
         this.lastStep?.dispose();
         this.lastStep = undefined;
+        this.rejections += 1;
         return { evaluations, losses: this.losses };
       }
+      this.rejections = 0;
       accepted = { t, grad: point.grad, losses: point.losses };
     }
 
