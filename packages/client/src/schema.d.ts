@@ -291,12 +291,12 @@ export interface components {
         seed: number;
         /**
          * @description alpha: weight of the content loss.
-         * @default 5
+         * @default 1
          */
         contentWeight: number;
         /**
          * @description beta: weight of the style loss.
-         * @default 500
+         * @default 1000
          */
         styleWeight: number;
         /**
@@ -516,12 +516,12 @@ export interface components {
         seed: number;
         /**
          * @description alpha: weight of the content loss.
-         * @default 5
+         * @default 1
          */
         contentWeight: number;
         /**
          * @description beta: weight of the style loss.
-         * @default 500
+         * @default 1000
          */
         styleWeight: number;
         /**
@@ -794,12 +794,12 @@ export interface components {
         seed: number;
         /**
          * @description alpha: weight of the content loss.
-         * @default 5
+         * @default 1
          */
         contentWeight: number;
         /**
          * @description beta: weight of the style loss.
-         * @default 500
+         * @default 1000
          */
         styleWeight: number;
         /**
@@ -1019,12 +1019,12 @@ export interface components {
         seed: number;
         /**
          * @description alpha: weight of the content loss.
-         * @default 5
+         * @default 1
          */
         contentWeight: number;
         /**
          * @description beta: weight of the style loss.
-         * @default 500
+         * @default 1000
          */
         styleWeight: number;
         /**

@@ -51,8 +51,8 @@ export const StyleOptionsSchema = z
       .max(2 ** 31 - 1)
       .default(0)
       .describe('Random seed: the same seed gives the same run on the same backend.'),
-    contentWeight: z.number().min(0).default(5).describe('alpha: weight of the content loss.'),
-    styleWeight: z.number().min(0).default(500).describe('beta: weight of the style loss.'),
+    contentWeight: z.number().min(0).default(1).describe('alpha: weight of the content loss.'),
+    styleWeight: z.number().min(0).default(1000).describe('beta: weight of the style loss.'),
     tvWeight: z.number().min(0).default(1e-3).describe('Weight of the total-variation smoothness loss.'),
     contentLayers: z
       .array(layerName)
