@@ -68,6 +68,23 @@ export async function probeImage(bytes: Uint8Array, opts: ImageLimits = {}): Pro
 }
 
 /**
+ * probeImage plus a 16-pixel thumbnail decode, which reads the whole pixel stream: catches truncated and
+ * corrupt files at a fraction of a full decode's cost. What the API runs on every upload before queueing.
+ */
+export async function verifyImage(bytes: Uint8Array, opts: ImageLimits = {}): Promise<ImageInfo> {
+  const info = await probeImage(bytes, opts);
+  try {
+    await sharp(bytes, { failOn: 'error', limitInputPixels: opts.maxInputPixels ?? DEFAULT_MAX_INPUT_PIXELS })
+      .resize(16, 16, { fit: 'inside' })
+      .raw()
+      .toBuffer();
+  } catch (error) {
+    throw invalidImage(opts.label ?? 'input image', shortReason(error), error);
+  }
+  return info;
+}
+
+/**
  * Decodes any accepted format to RGB floats: EXIF orientation applied, alpha flattened onto white,
  * grayscale expanded to three channels, embedded ICC profiles converted to sRGB (sharp's default).
  */
