@@ -1,3 +1,6 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+
 import { VGG19_CONV_NAMES, type ConvWeights } from './vgg19/weights.js';
 
 /**
@@ -18,6 +21,32 @@ export function randomVggWeights(opts: { seed?: number; widths?: readonly number
     inChannels = outChannels;
     return { name, shape, kernel, bias };
   });
+}
+
+/**
+ * Writes weights as a TF.js layers-model directory (model.json + one float32 shard, Keras layer names),
+ * so child processes (CLI, workers) can load them through a path like the real weights.
+ */
+export async function writeTfjsWeights(dir: string, weights: readonly ConvWeights[]): Promise<void> {
+  const specs = weights.flatMap((conv) => {
+    const keras = conv.name.replace(/^conv(\d)_(\d)$/, 'block$1_conv$2');
+    return [
+      { name: `${keras}/kernel`, shape: conv.shape, dtype: 'float32' },
+      { name: `${keras}/bias`, shape: [conv.shape[3]], dtype: 'float32' },
+    ];
+  });
+  const bytes = Buffer.concat(
+    weights.flatMap((conv) =>
+      [conv.kernel, conv.bias].map((values) =>
+        Buffer.from(values.buffer, values.byteOffset, values.byteLength),
+      ),
+    ),
+  );
+  await writeFile(path.join(dir, 'weights.bin'), bytes);
+  await writeFile(
+    path.join(dir, 'model.json'),
+    JSON.stringify({ format: 'layers-model', weightsManifest: [{ paths: ['weights.bin'], weights: specs }] }),
+  );
 }
 
 /** Seeded standard normal numbers (mulberry32 + Box-Muller). */
