@@ -1,5 +1,5 @@
 import { fork } from 'node:child_process';
-import { Queue, Worker, type Job as QueueJob } from 'bullmq';
+import { Queue, QueueEvents, Worker, type Job as QueueJob } from 'bullmq';
 import { QUEUE_NAMES, type QueueJobData, type WebhookDeliveryData } from '@neural-style/contract';
 import type { BackendInfo } from '@neural-style/core';
 import {
@@ -79,6 +79,18 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
       );
   });
 
+  // A job whose workers died MAX_STALLED_COUNT times is failed inside Redis by BullMQ's stalled check, which
+  // emits no 'failed' on any worker; only the queue's event stream reports it.
+  const eventsConnection = await duplicateRedis(redis, 'worker-queue-events');
+  const queueEvents = new QueueEvents(QUEUE_NAMES.jobs, { connection: eventsConnection, prefix });
+  queueEvents.on('failed', ({ jobId, failedReason }) => {
+    if (!/stalled/i.test(failedReason)) return;
+    void failJob(announcer, jobId, {
+      code: 'INTERNAL',
+      message: `the job's worker stopped ${MAX_STALLED_COUNT + 1} times while running it; giving up`,
+    }).catch((cause: unknown) => log(`worker: ${String(cause)}`));
+  });
+
   const unsubscribe = await subscribeCancels(subscriber, prefix, (jobId) => {
     styleWorker.cancelJob(jobId, ABORT_REASONS.canceled);
   });
@@ -109,8 +121,9 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
         await stopped;
         clearTimeout(handBack);
         await unsubscribe();
-        await Promise.all([webhookWorker?.close(), announcer.webhooks.close()]);
+        await Promise.all([webhookWorker?.close(), announcer.webhooks.close(), queueEvents.close()]);
         subscriber.disconnect();
+        eventsConnection.disconnect();
         await redis.quit();
       })();
       return closing;
