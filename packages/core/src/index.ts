@@ -5,7 +5,7 @@ export type * from './hooks.js';
 export { decodeImage, encodeImage, probeImage, type RgbImage } from './image.js';
 export { planPasses, type Pass } from './multiscale.js';
 export { StyleOptionsSchema, resolveOptions, type StyleOptions, type StyleOptionsInput } from './options.js';
-export { randomVggWeights } from './testing.js';
+export { randomVggWeights, writeTfjsWeights } from './testing.js';
 export { loadVggWeights, resolveWeightsPath } from './vgg19/load-weights.js';
 export { downloadVgg19Weights } from './vgg19/download.js';
 export { VGG19_CONV_NAMES, type ConvWeights, type Vgg19LayerName } from './vgg19/weights.js';

@@ -1,7 +1,7 @@
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { encodeImage, randomVggWeights } from '@neural-style/core';
+import { encodeImage, randomVggWeights, writeTfjsWeights } from '@neural-style/core';
 import { generateWebhookSecret } from '@neural-style/contract';
 
 /**
@@ -10,22 +10,7 @@ import { generateWebhookSecret } from '@neural-style/contract';
  */
 export async function writeTinyWeights(): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), 'tiny-vgg-'));
-  const weights = randomVggWeights({ seed: 7 });
-  const specs = weights.flatMap((conv) => {
-    const keras = conv.name.replace(/^conv(\d)_(\d)$/, 'block$1_conv$2');
-    return [
-      { name: `${keras}/kernel`, shape: conv.shape, dtype: 'float32' },
-      { name: `${keras}/bias`, shape: [conv.shape[3]], dtype: 'float32' },
-    ];
-  });
-  const bytes = Buffer.concat(
-    weights.flatMap((conv) => [Buffer.from(conv.kernel.buffer), Buffer.from(conv.bias.buffer)]),
-  );
-  await writeFile(
-    path.join(dir, 'model.json'),
-    JSON.stringify({ weightsManifest: [{ paths: ['weights.bin'], weights: specs }] }),
-  );
-  await writeFile(path.join(dir, 'weights.bin'), bytes);
+  await writeTfjsWeights(dir, randomVggWeights({ seed: 7 }));
   return dir;
 }
 
