@@ -4,7 +4,6 @@ import path from 'node:path';
 
 import { StyleTransferError } from '../errors.js';
 import { cachedWeightsFile, CANONICAL_WEIGHTS_FILE } from './download.js';
-import { readKerasH5ConvTensors } from './keras-h5.js';
 import { readTfjsConvTensors } from './tfjs-format.js';
 import { kerasToCaffeName, VGG19_CONV_NAMES, type ConvWeights } from './weights.js';
 
@@ -68,11 +67,11 @@ async function readConvTensors(source: string): Promise<KerasConvTensorMap> {
   if (info.isFile()) {
     return path.basename(source) === 'model.json'
       ? readTfjsConvTensors(path.dirname(source))
-      : readKerasH5ConvTensors(source);
+      : readKerasH5(source);
   }
   if (existsSync(path.join(source, 'model.json'))) return readTfjsConvTensors(source);
   const canonical = path.join(source, CANONICAL_WEIGHTS_FILE);
-  if (existsSync(canonical)) return readKerasH5ConvTensors(canonical);
+  if (existsSync(canonical)) return readKerasH5(canonical);
   throw new StyleTransferError(
     'WEIGHTS_MISSING',
     `${source} holds neither a TF.js model.json nor ${CANONICAL_WEIGHTS_FILE}: ${HOW_TO_GET_WEIGHTS}.`,
@@ -146,4 +145,10 @@ function checkConv(
     throw invalid(source, `layer ${keras} holds fewer values than its shape needs`);
   }
   return { name, shape, kernel: kernel.values, bias: bias.values };
+}
+
+/** h5wasm takes seconds to load: only processes that actually read an HDF5 file pay for it. */
+async function readKerasH5(file: string): Promise<KerasConvTensorMap> {
+  const { readKerasH5ConvTensors } = await import('./keras-h5.js');
+  return readKerasH5ConvTensors(file);
 }
