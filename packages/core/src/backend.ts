@@ -6,6 +6,10 @@ import { StyleTransferError } from './errors.js';
 import type { BackendInfo } from './hooks.js';
 import { registerThreadedWasm } from './wasm-threads.js';
 
+// Production mode: no debug checks, and no "install tfjs-node" banner on stderr (we choose backends ourselves
+// and say which one runs).
+tf.enableProdMode();
+
 export type BackendChoice = 'auto' | BackendInfo['name'];
 
 export interface BackendSelectOptions {
