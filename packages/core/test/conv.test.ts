@@ -3,21 +3,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { selectBackend } from '../src/backend.js';
+import { relativeError } from './fixtures.js';
 import { convBiasRelu, prepareConv } from '../src/ops/conv.js';
-
-/** Largest absolute difference, relative to the largest magnitude of the reference. */
-function relativeError(actual: tf.Tensor, expected: tf.Tensor): number {
-  const a = actual.dataSync();
-  const e = expected.dataSync();
-  expect(a.length).toBe(e.length);
-  let worst = 0;
-  let scale = 0;
-  for (let i = 0; i < e.length; i++) {
-    worst = Math.max(worst, Math.abs(a[i]! - e[i]!));
-    scale = Math.max(scale, Math.abs(e[i]!));
-  }
-  return worst / scale;
-}
 
 const shapes = [
   { batch: 1, height: 7, width: 9, inChannels: 3, outChannels: 8 },

@@ -1,3 +1,4 @@
+import type * as tf from '@tensorflow/tfjs-core';
 import sharp from 'sharp';
 
 /** A deterministic RGB test picture: smooth gradients plus a pattern, so features have structure. */
@@ -17,4 +18,18 @@ export async function makeImage(width: number, height: number, variant = 0): Pro
       .png()
       .toBuffer(),
   );
+}
+
+/** Largest absolute difference, relative to the largest magnitude of the reference. */
+export function relativeError(actual: tf.Tensor, expected: tf.Tensor): number {
+  const a = actual.dataSync();
+  const e = expected.dataSync();
+  if (a.length !== e.length) throw new Error(`length ${a.length} differs from the reference's ${e.length}`);
+  let worst = 0;
+  let scale = 0;
+  for (let i = 0; i < e.length; i++) {
+    worst = Math.max(worst, Math.abs(a[i]! - e[i]!));
+    scale = Math.max(scale, Math.abs(e[i]!));
+  }
+  return worst / scale;
 }

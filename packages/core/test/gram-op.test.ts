@@ -3,20 +3,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { selectBackend } from '../src/backend.js';
+import { relativeError } from './fixtures.js';
 import { gram } from '../src/ops/gram.js';
-
-function relativeError(actual: tf.Tensor, expected: tf.Tensor): number {
-  const a = actual.dataSync();
-  const e = expected.dataSync();
-  expect(a.length).toBe(e.length);
-  let worst = 0;
-  let scale = 0;
-  for (let i = 0; i < e.length; i++) {
-    worst = Math.max(worst, Math.abs(a[i]! - e[i]!));
-    scale = Math.max(scale, Math.abs(e[i]!));
-  }
-  return worst / scale;
-}
 
 describe.each(['wasm', 'cpu'] as const)('gram on %s', (backend) => {
   it('equals FᵀF on a hand-computed case', async () => {
