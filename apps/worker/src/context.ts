@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createEngine, loadVggWeights, resolveWeightsPath, type Engine } from '@neural-style/core';
@@ -21,6 +22,8 @@ export async function createEngineFromConfig(config: Config): Promise<Engine> {
     weights: await loadVggWeights(resolveWeightsPath(config.worker.weights)),
     backend: config.worker.backend,
     maxInputPixels: config.maxInputPixels,
+    // Jobs running side by side share the cores instead of each starting one thread per core.
+    wasmThreads: Math.max(1, Math.floor(availableParallelism() / config.worker.concurrency)),
   });
 }
 

@@ -21,6 +21,8 @@ export interface EngineConfig {
   backend?: BackendChoice;
   /** Largest accepted input (width × height of the encoded image). */
   maxInputPixels?: number;
+  /** Threads of the wasm backend (default: one per core); give each of N jobs on one machine cores/N. */
+  wasmThreads?: number;
 }
 
 export interface Engine {
@@ -34,7 +36,7 @@ const NOISE_STD = 32;
 
 /** Loads the backend and the network once; each stylize() call then only allocates per-job tensors. */
 export async function createEngine(config: EngineConfig): Promise<Engine> {
-  const backend = await selectBackend(config.backend ?? 'auto');
+  const backend = await selectBackend(config.backend ?? 'auto', { wasmThreads: config.wasmThreads });
   const weights = typeof config.weights === 'string' ? await loadVggWeights(config.weights) : config.weights;
   return new StyleEngine(backend, new Vgg19(weights), config.maxInputPixels);
 }
