@@ -70,12 +70,17 @@ describe('JobEventHub', () => {
     const hub = new JobEventHub(subscriber, prefix);
     await hub.start();
     const seen: number[] = [];
+    const first = nextValues<number>(1);
     const stop = hub.subscribe('job_C', (_id, event) => {
-      if (event.event === 'progress') seen.push(event.data.iteration);
+      if (event.event !== 'progress') return;
+      seen.push(event.data.iteration);
+      first.push(event.data.iteration);
     });
     const marker = nextValues<string>(2);
     hub.subscribeAll((id) => marker.push(id));
     await publishJobEvent(redis, prefix, 'job_C', progress(1));
+    // Delivery is asynchronous: unsubscribe only once the first event has arrived.
+    await first.done;
     stop();
     await publishJobEvent(redis, prefix, 'job_C', progress(2));
     await marker.done;
