@@ -21,6 +21,7 @@ import { startTestS3, uniquePrefix, deleteKeysWithPrefix, type TestS3 } from '@n
 import { startWorker, type JobOutcome, type RunningWorker } from '../src/index.js';
 import { makePng, testEnv, writeTinyWeights } from './support/fixtures.js';
 import { startReceiver } from './support/http.js';
+import { finishedEntry, waitFor } from './support/jobs.js';
 import { openEventStream, type SseEvent } from './support/sse.js';
 
 /**
@@ -203,9 +204,9 @@ describe('API + worker', () => {
 
     const webhooks = await waitForWebhook(created.id, 'job.canceled');
     expect(webhooks.map((event) => event.type).sort()).toEqual(['job.canceled', 'job.started']);
-    const entry = await queue.getJob(created.id);
-    expect(await entry?.getState()).toBe('completed');
-    expect(entry?.returnvalue).toEqual({ status: 'canceled', resumedFrom: null });
+    const entry = await finishedEntry(queue, created.id);
+    expect(await entry.getState()).toBe('completed');
+    expect(entry.returnvalue).toEqual({ status: 'canceled', resumedFrom: null });
     const final = await pollJob(created.id, () => true);
     expect(final.status).toBe('canceled');
     expect(final.progress?.iteration).toBeLessThan(5000);
@@ -218,12 +219,12 @@ describe('crash resume', () => {
     const first = await spawnWorkerProcess(env);
     const created = await jsonJob({ size: 32, iterations: 60 });
     // Checkpoints every 6 iterations (a tenth of the run); kill once one exists.
-    await waitUntil(async () => (await s3.storage.list(`jobs/${created.id}/snapshots/`)).length > 0);
+    await waitFor(async () => (await s3.storage.list(`jobs/${created.id}/snapshots/`)).length > 0);
     const engineProcesses = childPids(first.pid!);
     expect(engineProcesses.length).toBeGreaterThan(0);
     first.kill('SIGKILL');
     // The sandboxed engine process notices its parent is gone and exits instead of finishing the job.
-    await waitUntil(() => engineProcesses.every((pid) => !isAlive(pid)));
+    await waitFor(() => engineProcesses.every((pid) => !isAlive(pid)));
     const [checkpointKey] = await s3.storage.list(`jobs/${created.id}/snapshots/`);
     const checkpoint = Number(/(\d+)\.png$/.exec(checkpointKey!)?.[1]);
     expect(checkpoint).toBeGreaterThan(0);
@@ -233,12 +234,12 @@ describe('crash resume', () => {
     try {
       const done = await pollJob(created.id, (job) => job.status === 'succeeded');
       expect(done.progress?.iteration).toBe(60);
-      const entry = await queue.getJob(created.id);
-      const outcome = entry?.returnvalue as JobOutcome;
+      const entry = await finishedEntry(queue, created.id);
+      const outcome = entry.returnvalue as JobOutcome;
       expect(outcome.resumedFrom).toBeGreaterThanOrEqual(checkpoint);
       // Started twice (the killed worker, then this one), completed once, no failed attempt.
-      expect(entry?.attemptsStarted).toBe(2);
-      expect(entry?.attemptsMade).toBe(1);
+      expect(entry.attemptsStarted).toBe(2);
+      expect(entry.attemptsMade).toBe(1);
 
       const webhooks = await waitForWebhook(created.id, 'job.succeeded');
       expect(webhooks.map((event) => event.type).sort()).toEqual(['job.started', 'job.succeeded']);
@@ -292,13 +293,5 @@ function isAlive(pid: number): boolean {
     return true;
   } catch {
     return false;
-  }
-}
-
-async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }

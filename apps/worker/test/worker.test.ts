@@ -15,7 +15,7 @@ import {
 import { deleteKeysWithPrefix, uniquePrefix } from '@neural-style/infra/testing';
 import { startWorker, type RunningWorker } from '../src/index.js';
 import { tempDir, testEnv, writeTinyWeights } from './support/fixtures.js';
-import { styleQueue, submitJob, waitForJob } from './support/jobs.js';
+import { finishedEntry, styleQueue, submitJob, waitFor, waitForJob } from './support/jobs.js';
 
 const prefix = uniquePrefix('worker');
 const redis = await connectRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
@@ -125,8 +125,8 @@ describe('style worker', () => {
     expect(iterations).toEqual([...iterations].sort((a, b) => a - b));
     expect(iterations.at(-1)).toBe(12);
 
-    const queued = await queue.getJob(job.id);
-    expect(queued?.returnvalue).toEqual({ status: 'succeeded', resumedFrom: null });
+    const queued = await finishedEntry(queue, job.id);
+    expect(queued.returnvalue).toEqual({ status: 'succeeded', resumedFrom: null });
   });
 
   it('fails a job with unreadable input at once, with the engine’s code and message', async () => {
@@ -138,10 +138,9 @@ describe('style worker', () => {
     const failed = await waitForJob(jobs, job.id, (record) => record.status === 'failed');
     expect(failed.error?.code).toBe('IMAGE_INVALID');
     expect(failed.error?.message).toMatch(/content image/);
-    await waitFor(async () => (await queue.getJob(job.id))?.finishedOn !== undefined);
-    const queued = await queue.getJob(job.id);
-    expect(await queued?.getState()).toBe('failed');
-    expect(queued?.attemptsMade).toBe(1);
+    const queued = await finishedEntry(queue, job.id);
+    expect(await queued.getState()).toBe('failed');
+    expect(queued.attemptsMade).toBe(1);
   });
 
   it('stops a running job when it is canceled', async () => {
@@ -151,9 +150,8 @@ describe('style worker', () => {
     await jobs.markCanceled(job.id);
     await publishCancel(redis, prefix, job.id);
 
-    await waitFor(async () => (await queue.getJob(job.id))?.finishedOn !== undefined);
-    const queued = await queue.getJob(job.id);
-    expect(queued?.returnvalue).toEqual({ status: 'canceled', resumedFrom: null });
+    const queued = await finishedEntry(queue, job.id);
+    expect(queued.returnvalue).toEqual({ status: 'canceled', resumedFrom: null });
     const record = (await jobs.get(job.id))?.job;
     expect(record?.status).toBe('canceled');
     expect(record?.progress?.iteration).toBeLessThan(2000);
@@ -178,16 +176,8 @@ describe('graceful shutdown', () => {
     await worker();
     const done = await waitForJob(jobs, job.id, (record) => record.status === 'succeeded');
     expect(done.progress?.iteration).toBe(40);
-    const queued = await queue.getJob(job.id);
-    expect(queued?.returnvalue.resumedFrom).toBeGreaterThanOrEqual(checkpoint);
+    const queued = await finishedEntry(queue, job.id);
+    expect(queued.returnvalue.resumedFrom).toBeGreaterThanOrEqual(checkpoint);
     expect(done.snapshots).toEqual([]);
   });
 });
-
-async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}

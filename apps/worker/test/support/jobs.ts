@@ -57,3 +57,21 @@ export async function waitForJob(
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+/** Polls until `check` holds (every 50 ms), failing after `timeoutMs`. */
+export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/**
+ * The queue entry once BullMQ has stored its result. The engine process updates the job record before the
+ * worker moves the entry to completed, so a finished record does not yet mean a finished entry.
+ */
+export async function finishedEntry(queue: Queue<QueueJobData>, id: string) {
+  await waitFor(async () => (await queue.getJob(id))?.finishedOn !== undefined);
+  return (await queue.getJob(id))!;
+}
