@@ -1,4 +1,4 @@
-import { buildApp, createServices } from '@neural-style/api';
+import { startApiServer } from '@neural-style/api';
 import { loadConfig } from '@neural-style/infra';
 import { startWorker } from '@neural-style/worker';
 
@@ -9,32 +9,25 @@ import { startWorker } from '@neural-style/worker';
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
   // The API connects first: if Redis is down this fails with how to start it.
-  const services = await createServices(config);
-  const app = await buildApp(services);
+  const server = await startApiServer(config);
+  const log = server.app.log;
   let worker;
   try {
-    worker = await startWorker({ log: (line) => app.log.info(line) });
+    worker = await startWorker({ log: (line) => log.info(line) });
   } catch (error) {
-    await services.close();
+    await server.close();
     throw error;
-  }
-  if (config.apiKeys.size === 0) {
-    app.log.warn('API_KEYS is empty: the API is open, every caller is tenant "public" (fine for local use).');
   }
   const running = worker;
   const shutdown = async (signal: string) => {
-    app.log.info(
-      `${signal}: stopping (running jobs get ${config.worker.shutdownGraceMs} ms, then resume later)`,
-    );
-    await app.close();
+    log.info(`${signal}: stopping (running jobs get ${config.worker.shutdownGraceMs} ms, then resume later)`);
+    await server.close();
     await running.close();
-    await services.close();
     process.exit(0);
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
-  await app.listen({ port: config.port, host: config.host });
-  app.log.info(
+  log.info(
     `storage: ${config.storage.kind === 'fs' ? `filesystem at ${config.storage.dataDir}` : `S3 bucket ${config.storage.bucket}`}`,
   );
 }

@@ -1,0 +1,50 @@
+import type { FastifyInstance } from 'fastify';
+import { purgeExpiredJobs, type Config } from '@neural-style/infra';
+import { buildApp } from './app.js';
+import { createServices } from './services.js';
+
+export interface ApiServer {
+  app: FastifyInstance;
+  /** Stops listening, the retention sweep and every connection. */
+  close(): Promise<void>;
+}
+
+const RETENTION_SWEEP_MS = 3_600_000;
+
+/**
+ * The API as a running process: connections, the open-mode warning, the hourly retention sweep and the
+ * listener. Shared by `node main.js` (API alone) and `npm start` (API + worker).
+ */
+export async function startApiServer(config: Config): Promise<ApiServer> {
+  // Connects first: if Redis is down this fails with how to start it.
+  const services = await createServices(config);
+  const app = await buildApp(services);
+  if (config.apiKeys.size === 0) {
+    app.log.warn(
+      'API_KEYS is empty: the API is open, every caller is tenant "public". Set API_KEYS for anything but local use.',
+    );
+  }
+  // Every API instance sweeps; two sweeps at once are harmless.
+  const purge = () =>
+    purgeExpiredJobs(services.jobStore, services.storage, config.retentionHours)
+      .then((removed) => removed > 0 && app.log.info(`retention: removed ${removed} expired jobs`))
+      .catch((error: unknown) => app.log.error({ err: error }, 'retention sweep failed'));
+  const sweeper = setInterval(purge, RETENTION_SWEEP_MS).unref();
+  void purge();
+  try {
+    await app.listen({ port: config.port, host: config.host });
+  } catch (error) {
+    clearInterval(sweeper);
+    await app.close();
+    await services.close();
+    throw error;
+  }
+  return {
+    app,
+    async close() {
+      clearInterval(sweeper);
+      await app.close();
+      await services.close();
+    },
+  };
+}
