@@ -70,7 +70,7 @@ class StyleEngine implements Engine {
     if (options.init === 'image' && !inputs.initImage) {
       throw new StyleTransferError('INVALID_OPTIONS', 'init "image" needs an init image');
     }
-    this.checkLayers(options);
+    this.network.requireLayers([...options.contentLayers, ...options.styleLayers]);
     const passes = planPasses(options);
     const totalIterations = passes.reduce((sum, pass) => sum + pass.iterations, 0);
     const startIteration = Math.min(hooks.resume?.iteration ?? 0, totalIterations - 1);
@@ -111,18 +111,6 @@ class StyleEngine implements Engine {
       backend: this.backend,
       secondsPerIteration: iterationsRun > 0 ? optimizeMs / 1000 / iterationsRun : 0,
     };
-  }
-
-  private checkLayers(options: StyleOptions): void {
-    const missing = [...options.contentLayers, ...options.styleLayers].filter(
-      (layer) => !this.network.layers.includes(layer),
-    );
-    if (missing.length > 0) {
-      throw new StyleTransferError(
-        'INVALID_OPTIONS',
-        `layer ${[...new Set(missing)].join(', ')} is not in the loaded VGG19 (it stops at ${this.network.layers.at(-1)})`,
-      );
-    }
   }
 
   /** One pass at one size: decode inputs at that size, build targets, optimise, return the RGB result. */
@@ -235,7 +223,7 @@ class StyleEngine implements Engine {
       while (iteration < end) {
         throwIfAborted(hooks.signal);
         const stepStarted = performance.now();
-        const step = optimizer instanceof Lbfgs ? optimizer.step(end - iteration) : optimizer.step();
+        const step = optimizer.step(end - iteration);
         optimizeMs += performance.now() - stepStarted;
         const before = iteration;
         iteration = Math.min(end, iteration + step.evaluations);

@@ -231,6 +231,22 @@ describe('stylize', () => {
     );
   });
 
+  it('refuses layers the loaded network does not have', async () => {
+    const truncated = await createEngine({
+      weights: randomVggWeights({ seed: 5 }).slice(0, 12),
+      backend: 'wasm',
+    });
+    try {
+      await expectStyleError(
+        truncated.stylize(inputs, small),
+        'INVALID_OPTIONS',
+        /conv5_1 is not in the loaded VGG19.*conv4_4/,
+      );
+    } finally {
+      truncated.dispose();
+    }
+  });
+
   it('stops with NON_FINITE_LOSS instead of writing a broken image', async () => {
     const weights = randomVggWeights({ seed: 5 });
     weights[3]!.kernel[0] = Number.NaN;

@@ -27,7 +27,7 @@ function minimise(create: (start: tf.Tensor) => Optimizer, steps: number): numbe
   const start = tf.zeros([n]);
   const optimizer = create(start);
   start.dispose();
-  const totals = Array.from({ length: steps }, () => optimizer.step().losses.total);
+  const totals = Array.from({ length: steps }, () => optimizer.step(Infinity).losses.total);
   optimizer.dispose();
   return totals;
 }

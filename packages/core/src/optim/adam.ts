@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { readLosses, type Objective, type Optimizer, type StepResult } from './optimizer.js';
+import { evaluate, type Objective, type Optimizer, type StepResult } from './optimizer.js';
 
 export interface AdamOptions {
   learningRate: number;
@@ -32,11 +32,11 @@ export class Adam implements Optimizer {
     this.epsilon = options.epsilon ?? 1e-8;
   }
 
+  /** Adam evaluates once per step, so any budget of at least one is enough. */
   step(): StepResult {
-    const { grad, losses } = this.objective(this.x);
+    const { grad, losses } = evaluate(this.objective, this.x);
+    this.t += 1;
     try {
-      const terms = readLosses(losses);
-      this.t += 1;
       tf.tidy(() => {
         const { beta1, beta2, epsilon, t } = this;
         this.m.assign(tf.add(tf.mul(beta1, this.m), tf.mul(1 - beta1, grad)));
@@ -46,10 +46,10 @@ export class Adam implements Optimizer {
         const update = tf.div(tf.mul(this.options.learningRate, mHat), tf.add(tf.sqrt(vHat), epsilon));
         this.x.assign(tf.sub(this.x, update));
       });
-      return { evaluations: 1, losses: terms };
     } finally {
-      tf.dispose([grad, losses]);
+      grad.dispose();
     }
+    return { evaluations: 1, losses };
   }
 
   dispose(): void {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LossTerms } from '../hooks.js';
 import { strongWolfe } from './line-search.js';
-import { readLosses, type Objective, type Optimizer, type StepResult } from './optimizer.js';
+import { evaluate, type Objective, type Optimizer, type StepResult } from './optimizer.js';
 
 export interface LbfgsOptions {
   /** Correction pairs kept (jcjohnson/neural-style default: 100). */
@@ -46,10 +46,10 @@ export class Lbfgs implements Optimizer {
     this.x = tf.variable(initial, false);
   }
 
-  /** At most `maxEvaluations` objective evaluations (only the line search uses more than one). */
-  step(maxEvaluations = Infinity): StepResult {
+  /** Only the line search uses more than one evaluation. */
+  step(maxEvaluations: number): StepResult {
     if (!this.grad || !this.losses) {
-      const point = this.evaluateAt(this.x);
+      const point = evaluate(this.objective, this.x);
       this.grad = point.grad;
       this.losses = point.losses;
       return { evaluations: 1, losses: point.losses };
@@ -80,7 +80,7 @@ export class Lbfgs implements Optimizer {
       const result = strongWolfe(
         (stepSize) => {
           const candidate = tf.tidy(() => tf.add(this.x, tf.mul(stepSize, direction)));
-          const point = this.evaluateAt(candidate);
+          const point = evaluate(this.objective, candidate);
           candidate.dispose();
           lossesAt.set(point.grad, point.losses);
           return {
@@ -108,7 +108,7 @@ export class Lbfgs implements Optimizer {
       }
     } else {
       const candidate = tf.tidy(() => tf.add(this.x, tf.mul(t, direction)));
-      const point = this.evaluateAt(candidate);
+      const point = evaluate(this.objective, candidate);
       candidate.dispose();
       evaluations = 1;
       if (point.losses.total > this.losses.total) {
@@ -136,18 +136,6 @@ export class Lbfgs implements Optimizer {
     this.grad = accepted.grad;
     this.losses = accepted.losses;
     return { evaluations, losses: accepted.losses };
-  }
-
-  private evaluateAt(x: tf.Tensor): { grad: tf.Tensor; losses: LossTerms } {
-    const { grad, losses } = this.objective(x);
-    try {
-      return { grad, losses: readLosses(losses) };
-    } catch (error) {
-      grad.dispose();
-      throw error;
-    } finally {
-      losses.dispose();
-    }
   }
 
   /** Adds the pair (s, y) from the last step when it keeps the approximation positive definite. */

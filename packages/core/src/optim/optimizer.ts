@@ -23,12 +23,29 @@ export interface StepResult {
 /** An optimizer owns the image variable it updates in place. */
 export interface Optimizer {
   readonly x: tf.Variable;
-  step(): StepResult;
+  /** One step using at most `maxEvaluations` objective evaluations (at least one). */
+  step(maxEvaluations: number): StepResult;
   dispose(): void;
 }
 
+/**
+ * Evaluates the objective at x and reads its loss terms. The gradient is the caller's to dispose; on a
+ * non-finite loss nothing is left behind.
+ */
+export function evaluate(objective: Objective, x: tf.Tensor): { grad: tf.Tensor; losses: LossTerms } {
+  const { grad, losses } = objective(x);
+  try {
+    return { grad, losses: readLosses(losses) };
+  } catch (error) {
+    grad.dispose();
+    throw error;
+  } finally {
+    losses.dispose();
+  }
+}
+
 /** The one scalar read per evaluation; a non-finite loss stops the run rather than producing a black image. */
-export function readLosses(losses: tf.Tensor1D): LossTerms {
+function readLosses(losses: tf.Tensor1D): LossTerms {
   const [content = NaN, style = NaN, tv = NaN, total = NaN] = losses.dataSync();
   if (![content, style, tv, total].every(Number.isFinite)) {
     throw new StyleTransferError(

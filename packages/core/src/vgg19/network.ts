@@ -33,20 +33,25 @@ export class Vgg19 {
     return this.names;
   }
 
+  /** Refuses layer names this network does not have (e.g. conv5_1 with weights that stop at block 4). */
+  requireLayers(layers: readonly string[]): void {
+    const missing = [...new Set(layers)].filter((name) => !this.names.includes(name as Vgg19LayerName));
+    if (missing.length > 0) {
+      throw new StyleTransferError(
+        'INVALID_OPTIONS',
+        `layer ${missing.join(', ')} is not in the loaded VGG19 (it stops at ${this.names.at(-1)})`,
+      );
+    }
+  }
+
   /**
    * Runs the network on a preprocessed [1, H, W, 3] image up to the deepest requested layer and
-   * returns the requested activations (post-ReLU). Call inside tf.tidy: intermediates are not disposed here.
+   * returns the requested activations (post-ReLU). The layers must exist (see requireLayers; checked once
+   * per job, not on every evaluation). Call inside tf.tidy: intermediates are not disposed here.
    */
   features(input: tf.Tensor4D, layers: readonly string[], pooling: Pooling): Map<string, tf.Tensor4D> {
     const wanted = new Set(layers);
     const deepest = Math.max(...layers.map((name) => this.names.indexOf(name as Vgg19LayerName)));
-    const missing = layers.filter((name) => !this.names.includes(name as Vgg19LayerName));
-    if (missing.length > 0) {
-      throw new StyleTransferError(
-        'INVALID_OPTIONS',
-        `layer ${missing.join(', ')} is not in the loaded network (it has ${this.names[0]}..${this.names.at(-1)})`,
-      );
-    }
     const out = new Map<string, tf.Tensor4D>();
     let x = input;
     for (let i = 0; i <= deepest; i++) {
