@@ -92,7 +92,7 @@ describe('style worker', () => {
   afterAll(() => shared.close(0));
 
   it('runs a job to success: output, progress, snapshots, metrics and events in order', async () => {
-    expect(shared.backend).toEqual({ name: 'cpu', gpu: false });
+    expect(shared.backend).toEqual({ name: 'cpu', gpu: false, kernels: 'builtin' });
     const job = await submitJob(
       { redis, storage, prefix, queue },
       { size: 32, iterations: 12, snapshotEvery: 4 },

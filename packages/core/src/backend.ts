@@ -4,6 +4,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { StyleTransferError } from './errors.js';
 import type { BackendInfo } from './hooks.js';
+import { oneDnnKernelsActive, oneDnnUnavailableReason, useOneDnnKernels } from './ops/onednn.js';
 import { registerThreadedWasm } from './wasm-threads.js';
 
 // Production mode: no debug checks, and no "install tfjs-node" banner on stderr (we choose backends ourselves
@@ -18,6 +19,11 @@ export interface BackendSelectOptions {
    * already run side by side on the machine (one per core), so that they do not fight over the cores.
    */
   wasmThreads?: number;
+  /**
+   * Run the wasm backend's convolutions and matrix products through oneDNN when its addon is built (default
+   * true). False keeps XNNPACK for every op.
+   */
+  oneDnn?: boolean;
 }
 
 const install = (pkg: string): string =>
@@ -55,12 +61,12 @@ async function loadNative(pkg: '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-n
   }
   const native = tf.backend() as unknown as NativeBackend;
   const gpu = native.isGPUPackage === true && native.isUsingGpuDevice === true;
-  return { name: gpu ? 'tensorflow-gpu' : 'tensorflow', gpu };
+  return { name: gpu ? 'tensorflow-gpu' : 'tensorflow', gpu, kernels: 'builtin' };
 }
 
 let wasmThreadsRegistered: number | undefined;
 
-async function loadWasm(threads: number): Promise<BackendInfo> {
+async function loadWasm(threads: number, oneDnn: boolean): Promise<BackendInfo> {
   // The threaded build can only be chosen before the wasm backend first starts.
   if (threads > 1 && wasmThreadsRegistered === undefined && !tf.engine().registry['wasm']) {
     registerThreadedWasm(threads);
@@ -72,17 +78,20 @@ async function loadWasm(threads: number): Promise<BackendInfo> {
       'the wasm backend failed to start: @tensorflow/tfjs-backend-wasm could not load its .wasm binary',
     );
   }
-  return { name: 'wasm', gpu: false };
+  const useOneDnn = oneDnn && oneDnnUnavailableReason() === null;
+  // Switching back matters only once the kernels were replaced; before that, XNNPACK's are registered.
+  if (useOneDnn || oneDnnKernelsActive()) useOneDnnKernels(useOneDnn, threads);
+  return { name: 'wasm', gpu: false, kernels: useOneDnn ? 'onednn' : 'builtin' };
 }
 
 async function loadCpu(): Promise<BackendInfo> {
   if (!(await tf.setBackend('cpu'))) {
     throw new StyleTransferError('BACKEND_UNAVAILABLE', 'the pure JavaScript cpu backend failed to start');
   }
-  return { name: 'cpu', gpu: false };
+  return { name: 'cpu', gpu: false, kernels: 'builtin' };
 }
 
-async function loadForced(name: BackendInfo['name'], threads: number): Promise<BackendInfo> {
+async function loadForced(name: BackendInfo['name'], threads: number, oneDnn: boolean): Promise<BackendInfo> {
   switch (name) {
     case 'tensorflow-gpu': {
       const info = await loadNative('@tensorflow/tfjs-node-gpu');
@@ -97,7 +106,7 @@ async function loadForced(name: BackendInfo['name'], threads: number): Promise<B
     case 'tensorflow':
       return loadNative('@tensorflow/tfjs-node');
     case 'wasm':
-      return loadWasm(threads);
+      return loadWasm(threads, oneDnn);
     case 'cpu':
       return loadCpu();
   }
@@ -114,7 +123,8 @@ export async function selectBackend(
   options: BackendSelectOptions = {},
 ): Promise<BackendInfo> {
   const threads = options.wasmThreads ?? os.availableParallelism();
-  if (choice !== 'auto') return loadForced(choice, threads);
+  const oneDnn = options.oneDnn ?? true;
+  if (choice !== 'auto') return loadForced(choice, threads, oneDnn);
   for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const) {
     try {
       return await loadNative(pkg);
@@ -123,7 +133,7 @@ export async function selectBackend(
     }
   }
   try {
-    return await loadWasm(threads);
+    return await loadWasm(threads, oneDnn);
   } catch (error) {
     if (!(error instanceof StyleTransferError)) throw error;
     return loadCpu();

@@ -46,6 +46,8 @@ export interface StylizeHooks {
 export interface BackendInfo {
   name: 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
   gpu: boolean;
+  /** 'onednn': the wasm backend's convolutions and matrix products run in oneDNN (native AVX-512/AVX2). */
+  kernels: 'onednn' | 'builtin';
 }
 
 export interface StylizeResult {

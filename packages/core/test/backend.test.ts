@@ -5,6 +5,7 @@ import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { describe, expect, it } from 'vitest';
 import { selectBackend } from '../src/backend.js';
 import { StyleTransferError } from '../src/errors.js';
+import { oneDnnUnavailableReason } from '../src/ops/onednn.js';
 
 const require = createRequire(import.meta.url);
 const installed = (pkg: string): boolean => {
@@ -32,16 +33,28 @@ async function convOn(backend: 'wasm' | 'cpu'): Promise<Float32Array> {
   });
 }
 
+const wasmKernels = oneDnnUnavailableReason() === null ? 'onednn' : 'builtin';
+const wasmInfo = { name: 'wasm', gpu: false, kernels: wasmKernels };
+
 describe('selectBackend', () => {
   it('selects wasm, with a thread per core, and selecting it again is harmless', async () => {
-    expect(await selectBackend('wasm')).toEqual({ name: 'wasm', gpu: false });
+    expect(await selectBackend('wasm')).toEqual(wasmInfo);
     expect(tf.getBackend()).toBe('wasm');
     expect(getThreadsCount()).toBe(Math.min(os.availableParallelism(), 8));
-    expect(await selectBackend('wasm')).toEqual({ name: 'wasm', gpu: false });
+    expect(await selectBackend('wasm')).toEqual(wasmInfo);
+  });
+
+  it('keeps the wasm backend’s own kernels with oneDnn: false, and switches back', async () => {
+    expect(await selectBackend('wasm', { oneDnn: false })).toEqual({ ...wasmInfo, kernels: 'builtin' });
+    expect(await selectBackend('wasm')).toEqual(wasmInfo);
+  });
+
+  it.runIf(wasmKernels === 'builtin')('says how to get the oneDNN kernels when they are not built', () => {
+    expect(oneDnnUnavailableReason()).toMatch(/install libdnnl-dev and run `npm run build:native/);
   });
 
   it('selects cpu', async () => {
-    expect(await selectBackend('cpu')).toEqual({ name: 'cpu', gpu: false });
+    expect(await selectBackend('cpu')).toEqual({ name: 'cpu', gpu: false, kernels: 'builtin' });
     expect(tf.getBackend()).toBe('cpu');
   });
 
@@ -80,7 +93,7 @@ describe('selectBackend', () => {
   it.runIf(!installed('@tensorflow/tfjs-node') && !installed('@tensorflow/tfjs-node-gpu'))(
     'auto falls back to wasm when no native package is installed',
     async () => {
-      expect(await selectBackend()).toEqual({ name: 'wasm', gpu: false });
+      expect(await selectBackend()).toEqual(wasmInfo);
     },
   );
 });

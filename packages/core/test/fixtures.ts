@@ -21,9 +21,13 @@ export async function makeImage(width: number, height: number, variant = 0): Pro
 }
 
 /** Largest absolute difference, relative to the largest magnitude of the reference. */
-export function relativeError(actual: tf.Tensor, expected: tf.Tensor): number {
-  const a = actual.dataSync();
-  const e = expected.dataSync();
+export function relativeError(
+  actual: tf.Tensor | ArrayLike<number>,
+  expected: tf.Tensor | ArrayLike<number>,
+): number {
+  const values = (t: tf.Tensor | ArrayLike<number>) => ('dataSync' in t ? t.dataSync() : t);
+  const a = values(actual);
+  const e = values(expected);
   if (a.length !== e.length) throw new Error(`length ${a.length} differs from the reference's ${e.length}`);
   let worst = 0;
   let scale = 0;

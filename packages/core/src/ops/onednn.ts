@@ -1,0 +1,283 @@
+import { createRequire } from 'node:module';
+import * as tf from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+
+/**
+ * oneDNN kernels for the wasm backend: the engine's heavy ops (convolutions, including the input gradient,
+ * which `convBiasRelu` turns into a forward convolution, the Gram matrix products and the pooling
+ * gradients) run in Debian's
+ * libdnnl on AVX-512/AVX2, straight on the tensors in the wasm heap; everything else stays on wasm. The
+ * addon (`packages/core/native`) is optional: without libdnnl it is not built and XNNPACK runs every op.
+ */
+
+interface OneDnnAddon {
+  conv2d(
+    x: Float32Array,
+    filter: Float32Array,
+    packedFilter: object,
+    bias: Float32Array | null,
+    out: Float32Array,
+    shape: number[],
+    relu: boolean,
+  ): void;
+  matMul(
+    a: Float32Array,
+    b: Float32Array,
+    out: Float32Array,
+    batch: number,
+    m: number,
+    n: number,
+    k: number,
+    transposeA: boolean,
+    transposeB: boolean,
+  ): void;
+  poolGrad(
+    dy: Float32Array,
+    input: Float32Array | null,
+    dx: Float32Array,
+    shape: number[],
+    max: boolean,
+  ): void;
+  newPackedFilter(): object;
+  setThreads(threads: number): void;
+  info(): { version: string; isa: string; threads: number };
+}
+
+export interface OneDnnInfo {
+  version: string;
+  /** The instruction set oneDNN's kernels use on this CPU, e.g. avx512_core. */
+  isa: string;
+  threads: number;
+}
+
+const require = createRequire(import.meta.url);
+// Same relative path from src/ops (tsx, vitest) and dist/ops (compiled).
+const addonPath = '../../native/build/onednn_kernels.node';
+
+let addon: OneDnnAddon | Error | undefined;
+
+function loadAddon(): OneDnnAddon | Error {
+  if (addon === undefined) {
+    try {
+      addon = require(addonPath) as OneDnnAddon;
+    } catch (error) {
+      const message = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+      addon = new Error(
+        `the oneDNN kernels are not built (${message}); install libdnnl-dev and run \`npm run build:native -w @neural-style/core\``,
+      );
+    }
+  }
+  return addon;
+}
+
+/** Why the oneDNN kernels cannot run here, or null when they can. */
+export function oneDnnUnavailableReason(): string | null {
+  const loaded = loadAddon();
+  return loaded instanceof Error ? loaded.message : null;
+}
+
+type KernelArgs = Parameters<tf.KernelFunc>[0];
+type Attrs = Record<string, unknown>;
+
+/** tfjs data never changes under a dataId, so a filter is reordered into oneDNN's layout once per dataId. */
+const packedFilters = new WeakMap<object, object>();
+
+function packedFilterFor(native: OneDnnAddon, filter: tf.TensorInfo): object {
+  let packed = packedFilters.get(filter.dataId);
+  if (packed === undefined) {
+    packed = native.newPackedFilter();
+    packedFilters.set(filter.dataId, packed);
+  }
+  return packed;
+}
+
+const heap = (backend: BackendWasm, info: tf.TensorInfo): Float32Array =>
+  backend.typedArrayFromHeap(info) as Float32Array;
+
+/**
+ * Conv2D / FusedConv2D in NHWC with no or ReLU activation; anything else (other activations, PReLU weights,
+ * NCHW, non-float inputs) returns null and the wasm kernel runs instead.
+ */
+function conv(native: OneDnnAddon, { inputs, attrs, backend }: KernelArgs): tf.TensorInfo | null {
+  const { x, filter, bias, preluActivationWeights } = inputs as Record<string, tf.TensorInfo | undefined>;
+  const a = (attrs ?? {}) as Attrs;
+  const activation = (a['activation'] as string | undefined) ?? 'linear';
+  if (x === undefined || filter === undefined || preluActivationWeights != null) return null;
+  if (activation !== 'linear' && activation !== 'relu') return null;
+  if ((a['dataFormat'] ?? 'NHWC') !== 'NHWC') return null;
+  if (x.dtype !== 'float32' || filter.dtype !== 'float32') return null;
+  if (bias != null && (bias.dtype !== 'float32' || bias.shape.length !== 1)) return null;
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    filter.shape as [number, number, number, number],
+    a['strides'] as number | [number, number],
+    a['dilations'] as number | [number, number],
+    a['pad'] as 'same' | 'valid' | number,
+    a['dimRoundingMode'] as 'floor' | 'round' | 'ceil' | undefined,
+  );
+  const wasm = backend as BackendWasm;
+  const out = wasm.makeOutput(info.outShape, 'float32');
+  // Views are taken after makeOutput: a heap that grew for the output has a new buffer.
+  native.conv2d(
+    heap(wasm, x),
+    heap(wasm, filter),
+    packedFilterFor(native, filter),
+    bias == null ? null : heap(wasm, bias),
+    heap(wasm, out),
+    [
+      info.batchSize,
+      info.inHeight,
+      info.inWidth,
+      info.inChannels,
+      info.filterHeight,
+      info.filterWidth,
+      info.outChannels,
+      info.outHeight,
+      info.outWidth,
+      info.strideHeight,
+      info.strideWidth,
+      info.dilationHeight,
+      info.dilationWidth,
+      info.padInfo.top,
+      info.padInfo.left,
+      info.padInfo.bottom,
+      info.padInfo.right,
+    ],
+    activation === 'relu',
+  );
+  return out;
+}
+
+/** BatchMatMul of float32 operands with the same batch dimensions (no broadcasting); else null. */
+function batchMatMul(native: OneDnnAddon, { inputs, attrs, backend }: KernelArgs): tf.TensorInfo | null {
+  const { a, b } = inputs as Record<string, tf.TensorInfo | undefined>;
+  const transposeA = (attrs as Attrs | undefined)?.['transposeA'] === true;
+  const transposeB = (attrs as Attrs | undefined)?.['transposeB'] === true;
+  if (a === undefined || b === undefined || a.dtype !== 'float32' || b.dtype !== 'float32') return null;
+  const rank = a.shape.length;
+  if (rank < 2 || b.shape.length !== rank) return null;
+  const batchShape = a.shape.slice(0, -2);
+  if (batchShape.some((size, i) => size !== b.shape[i])) return null;
+  const [aRows, aCols] = a.shape.slice(-2) as [number, number];
+  const [bRows, bCols] = b.shape.slice(-2) as [number, number];
+  const [m, k] = transposeA ? [aCols, aRows] : [aRows, aCols];
+  const [kB, n] = transposeB ? [bCols, bRows] : [bRows, bCols];
+  if (k !== kB) return null;
+  const batch = batchShape.reduce((product, size) => product * size, 1);
+  const wasm = backend as BackendWasm;
+  const out = wasm.makeOutput([...batchShape, m, n], 'float32');
+  if (batch * m * n === 0) return out;
+  native.matMul(heap(wasm, a), heap(wasm, b), heap(wasm, out), batch, m, n, k, transposeA, transposeB);
+  return out;
+}
+
+/** AvgPoolGrad / MaxPoolGrad of float32 NHWC tensors. */
+function poolGrad(
+  max: boolean,
+  native: OneDnnAddon,
+  { inputs, attrs, backend }: KernelArgs,
+): tf.TensorInfo | null {
+  const { dy, input } = inputs as Record<string, tf.TensorInfo | undefined>;
+  const a = (attrs ?? {}) as Attrs;
+  if (dy === undefined || input === undefined || dy.dtype !== 'float32' || input.dtype !== 'float32')
+    return null;
+  if (input.shape.length !== 4) return null;
+  const info = tf.backend_util.computePool2DInfo(
+    input.shape as [number, number, number, number],
+    a['filterSize'] as number | [number, number],
+    a['strides'] as number | [number, number],
+    1,
+    a['pad'] as 'same' | 'valid' | number,
+    a['dimRoundingMode'] as 'floor' | 'round' | 'ceil' | undefined,
+  );
+  const wasm = backend as BackendWasm;
+  const dx = wasm.makeOutput(input.shape, 'float32');
+  native.poolGrad(
+    heap(wasm, dy),
+    max ? heap(wasm, input) : null,
+    heap(wasm, dx),
+    [
+      info.batchSize,
+      info.inHeight,
+      info.inWidth,
+      info.inChannels,
+      info.outHeight,
+      info.outWidth,
+      info.filterHeight,
+      info.filterWidth,
+      info.strideHeight,
+      info.strideWidth,
+      info.padInfo.top,
+      info.padInfo.left,
+      info.padInfo.bottom,
+      info.padInfo.right,
+    ],
+    max,
+  );
+  return dx;
+}
+
+const overrides = {
+  [tf.Conv2D]: conv,
+  [tf.FusedConv2D]: conv,
+  [tf.BatchMatMul]: batchMatMul,
+  [tf.AvgPoolGrad]: poolGrad.bind(null, false),
+  [tf.MaxPoolGrad]: poolGrad.bind(null, true),
+} as const;
+
+/** Calls per kernel name that oneDNN ran, and that it handed back to the wasm kernel. */
+export interface OneDnnCallCounts {
+  [kernelName: string]: { onednn: number; wasm: number };
+}
+
+const calls: OneDnnCallCounts = {};
+
+/** How often each replaced kernel ran in oneDNN or fell back to wasm since the process started. */
+export function oneDnnCallCounts(): OneDnnCallCounts {
+  return structuredClone(calls);
+}
+
+/** The wasm backend's own kernels, kept to run what oneDNN does not cover and to switch back. */
+const builtin = new Map<string, tf.KernelConfig>();
+let active = false;
+
+/** Whether the active backend runs convolutions and matrix products through oneDNN. */
+export function oneDnnKernelsActive(): boolean {
+  return active && tf.getBackend() === 'wasm';
+}
+
+/**
+ * Routes the wasm backend's Conv2D, FusedConv2D, BatchMatMul, AvgPoolGrad and MaxPoolGrad through oneDNN with `threads` OpenMP
+ * threads (or back to XNNPACK with `enabled` false). Throws when the addon is not built.
+ */
+export function useOneDnnKernels(enabled: boolean, threads: number): OneDnnInfo {
+  const native = loadAddon();
+  if (native instanceof Error) throw native;
+  native.setThreads(threads);
+  for (const [kernelName, kernelFunc] of Object.entries(overrides)) {
+    const current = tf.getKernel(kernelName, 'wasm');
+    const original = builtin.get(kernelName) ?? current;
+    if (original === undefined) throw new Error(`the wasm backend has no ${kernelName} kernel to replace`);
+    builtin.set(kernelName, original);
+    if (current !== undefined) tf.unregisterKernel(kernelName, 'wasm');
+    tf.registerKernel(
+      enabled
+        ? {
+            ...original,
+            kernelFunc: (args) => {
+              const count = (calls[kernelName] ??= { onednn: 0, wasm: 0 });
+              const out = kernelFunc(native, args);
+              if (out !== null) {
+                count.onednn++;
+                return out;
+              }
+              count.wasm++;
+              return original.kernelFunc(args);
+            },
+          }
+        : original,
+    );
+  }
+  active = enabled;
+  return native.info();
+}
