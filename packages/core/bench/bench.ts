@@ -328,7 +328,11 @@ console.log(
         loadAverageAfter: loadAverage(),
       },
       node: process.version,
-      backend: firstReport && { ...firstReport.backend, wasmThreads: firstReport.wasmThreads },
+      backend: firstReport && {
+        ...firstReport.backend,
+        wasmThreads: firstReport.wasmThreads,
+        oneDnn: firstReport.oneDnn,
+      },
       weights: firstReport?.weights,
       images: firstReport?.images,
       method: {

@@ -10,6 +10,7 @@ import sharp from 'sharp';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { createEngine } from '../src/engine.js';
 import { selectBackend, type BackendChoice } from '../src/backend.js';
+import { oneDnnInfo } from '../src/ops/onednn.js';
 import { randomVggWeights } from '../src/testing.js';
 import { resolveOptions } from '../src/options.js';
 import { loadVggWeights } from '../src/vgg19/load-weights.js';
@@ -124,6 +125,7 @@ async function run(spec: JobSpec): Promise<JobReport> {
     return {
       backend: engine.backend,
       wasmThreads: engine.backend.name === 'wasm' ? getThreadsCount() : null,
+      oneDnn: engine.backend.kernels === 'onednn' ? oneDnnInfo() : null,
       weights: weightsSource,
       images: images.source,
       width: size.width,

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BackendChoice } from '../src/backend.js';
 import type { BackendInfo } from '../src/hooks.js';
+import type { OneDnnInfo } from '../src/ops/onednn.js';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const shared = path.resolve(benchDir, '../../..', '../shared');
@@ -25,6 +26,7 @@ export interface JobSpec {
 export interface JobReport {
   backend: BackendInfo;
   wasmThreads: number | null;
+  oneDnn: OneDnnInfo | null;
   /** The weights directory, or "random" (real VGG19 widths) without ../shared. */
   weights: string;
   images: string;

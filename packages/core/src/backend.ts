@@ -15,8 +15,9 @@ export type BackendChoice = 'auto' | BackendInfo['name'];
 
 export interface BackendSelectOptions {
   /**
-   * Threads for the wasm backend's XNNPACK pool. Default: every available core. Use 1 when several jobs
-   * already run side by side on the machine (one per core), so that they do not fight over the cores.
+   * Threads for the wasm backend: oneDNN's OpenMP threads when its kernels run (XNNPACK then keeps one),
+   * else XNNPACK's pool. Default: every available core. Use cores/N when N jobs run side by side on the
+   * machine, so that they do not fight over the cores.
    */
   wasmThreads?: number;
   /**
@@ -67,10 +68,14 @@ async function loadNative(pkg: '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-n
 let wasmThreadsRegistered: number | undefined;
 
 async function loadWasm(threads: number, oneDnn: boolean): Promise<BackendInfo> {
+  const useOneDnn = oneDnn && oneDnnUnavailableReason() === null;
+  // With oneDNN running the heavy kernels on every core, XNNPACK's pool threads would only compete with
+  // its OpenMP threads for what is left (elementwise ops): 1 wasm thread is faster (docs/performance.md).
+  const wasmThreads = useOneDnn ? 1 : threads;
   // The threaded build can only be chosen before the wasm backend first starts.
-  if (threads > 1 && wasmThreadsRegistered === undefined && !tf.engine().registry['wasm']) {
-    registerThreadedWasm(threads);
-    wasmThreadsRegistered = threads;
+  if (wasmThreads > 1 && wasmThreadsRegistered === undefined && !tf.engine().registry['wasm']) {
+    registerThreadedWasm(wasmThreads);
+    wasmThreadsRegistered = wasmThreads;
   }
   if (!(await tf.setBackend('wasm'))) {
     throw new StyleTransferError(
@@ -78,7 +83,6 @@ async function loadWasm(threads: number, oneDnn: boolean): Promise<BackendInfo> 
       'the wasm backend failed to start: @tensorflow/tfjs-backend-wasm could not load its .wasm binary',
     );
   }
-  const useOneDnn = oneDnn && oneDnnUnavailableReason() === null;
   // Switching back matters only once the kernels were replaced; before that, XNNPACK's are registered.
   if (useOneDnn || oneDnnKernelsActive()) useOneDnnKernels(useOneDnn, threads);
   return { name: 'wasm', gpu: false, kernels: useOneDnn ? 'onednn' : 'builtin' };

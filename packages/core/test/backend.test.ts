@@ -37,16 +37,19 @@ const wasmKernels = oneDnnUnavailableReason() === null ? 'onednn' : 'builtin';
 const wasmInfo = { name: 'wasm', gpu: false, kernels: wasmKernels };
 
 describe('selectBackend', () => {
-  it('selects wasm, with a thread per core, and selecting it again is harmless', async () => {
-    expect(await selectBackend('wasm')).toEqual(wasmInfo);
+  // First in this file: the threaded build can only be chosen before the wasm backend starts, and without
+  // oneDNN it is (with oneDNN, XNNPACK runs one thread: onednn.test.ts).
+  it('selects wasm without oneDNN with a thread per core, and selecting it again is harmless', async () => {
+    const builtin = { ...wasmInfo, kernels: 'builtin' };
+    expect(await selectBackend('wasm', { oneDnn: false })).toEqual(builtin);
     expect(tf.getBackend()).toBe('wasm');
     expect(getThreadsCount()).toBe(Math.min(os.availableParallelism(), 8));
-    expect(await selectBackend('wasm')).toEqual(wasmInfo);
+    expect(await selectBackend('wasm', { oneDnn: false })).toEqual(builtin);
   });
 
-  it('keeps the wasm backend’s own kernels with oneDnn: false, and switches back', async () => {
-    expect(await selectBackend('wasm', { oneDnn: false })).toEqual({ ...wasmInfo, kernels: 'builtin' });
+  it('switches to the oneDNN kernels where they are built, and back', async () => {
     expect(await selectBackend('wasm')).toEqual(wasmInfo);
+    expect(await selectBackend('wasm', { oneDnn: false })).toEqual({ ...wasmInfo, kernels: 'builtin' });
   });
 
   it.runIf(wasmKernels === 'builtin')('says how to get the oneDNN kernels when they are not built', () => {

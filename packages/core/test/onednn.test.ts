@@ -1,10 +1,12 @@
+import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
+import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 // Registers tfjs's gradients (pooling, matMul), whose kernels the oneDNN ones replace.
 import '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { selectBackend } from '../src/backend.js';
 import { computeTargets, disposeTargets, styleObjective } from '../src/losses/objective.js';
-import { oneDnnCallCounts, oneDnnUnavailableReason } from '../src/ops/onednn.js';
+import { oneDnnCallCounts, oneDnnInfo, oneDnnUnavailableReason } from '../src/ops/onednn.js';
 import { randomVggWeights } from '../src/testing.js';
 import { Vgg19, type Pooling } from '../src/vgg19/network.js';
 import { relativeError } from './fixtures.js';
@@ -68,6 +70,15 @@ function expectClose(actual: Float32Array[], expected: Float32Array[], tolerance
 const random = (shape: number[], seed: number, std = 1) => tf.randomNormal(shape, 0, std, 'float32', seed);
 
 describe.skipIf(unavailable !== null)('oneDNN kernels against the wasm backend’s own', () => {
+  it('run on every core, leaving XNNPACK one thread', async () => {
+    expect((await selectBackend('wasm')).kernels).toBe('onednn');
+    expect(getThreadsCount()).toBe(1);
+    expect(oneDnnInfo()).toMatchObject({
+      version: expect.stringMatching(/^\d+\.\d+/),
+      threads: os.availableParallelism(),
+    });
+  });
+
   it.each([
     { name: '3x3 same', x: [1, 9, 11, 5], filter: [3, 3, 5, 7], strides: 1, pad: 'same', dilations: 1 },
     {

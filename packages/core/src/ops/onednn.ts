@@ -225,6 +225,12 @@ const overrides = {
   [tf.MaxPoolGrad]: poolGrad.bind(null, true),
 } as const;
 
+/** The loaded oneDNN's version, instruction set and threads, or null when its kernels are not built. */
+export function oneDnnInfo(): OneDnnInfo | null {
+  const loaded = loadAddon();
+  return loaded instanceof Error ? null : loaded.info();
+}
+
 /** Calls per kernel name that oneDNN ran, and that it handed back to the wasm kernel. */
 export interface OneDnnCallCounts {
   [kernelName: string]: { onednn: number; wasm: number };
