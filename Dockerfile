@@ -6,9 +6,10 @@
 
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
-# Native addons (tfjs-node) fall back to a source build when no prebuilt binary matches.
+# Native addons (tfjs-node) fall back to a source build when no prebuilt binary matches; libdnnl-dev is for
+# our oneDNN kernels (packages/core/native), which the wasm backend uses.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends python3 make g++ ca-certificates \
+ && apt-get install -y --no-install-recommends python3 make g++ ca-certificates libdnnl-dev \
  && rm -rf /var/lib/apt/lists/*
 # Manifests first, so the dependency layer is cached until a package.json or the lockfile changes.
 COPY package.json package-lock.json ./
@@ -22,7 +23,8 @@ COPY apps/worker/package.json apps/worker/
 # below for the worker only, and tfjs-node-gpu's, which belongs to Dockerfile.gpu.
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY . .
-RUN npm run build && npm prune --omit=dev --ignore-scripts \
+RUN npm run build && ONEDNN_REQUIRED=1 node packages/core/native/build.mjs \
+ && npm prune --omit=dev --ignore-scripts \
  && rm -rf node_modules/@tensorflow/tfjs-node-gpu
 
 FROM node:20-bookworm-slim AS api
@@ -39,6 +41,10 @@ RUN npm rebuild @tensorflow/tfjs-node \
  && node packages/core/bin/style-transfer.js weights --cache-dir /weights
 
 FROM node:20-bookworm-slim AS worker
+# oneDNN's runtime (with libgomp) for the oneDNN kernels, used when STYLE_BACKEND=wasm.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libdnnl2 \
+ && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production \
     VGG19_WEIGHTS=/weights \
     STYLE_BACKEND=tensorflow

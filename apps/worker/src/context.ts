@@ -23,7 +23,7 @@ export async function createEngineFromConfig(config: Config): Promise<Engine> {
     backend: config.worker.backend,
     maxInputPixels: config.maxInputPixels,
     // Jobs running side by side share the cores instead of each starting one thread per core.
-    wasmThreads: Math.max(1, Math.floor(availableParallelism() / config.worker.concurrency)),
+    threads: Math.max(1, Math.floor(availableParallelism() / config.worker.concurrency)),
   });
 }
 

@@ -4,13 +4,14 @@
  * so peak RSS is per configuration. See docs/performance.md.
  *
  *   npm run bench -- [--sizes 64,128,256] [--optimizers adam,lbfgs] [--poolings avg,max] [--iterations 10]
- *                    [--warmup 2] [--threads N] [--backend auto|wasm|cpu|tensorflow] [--quick] [--pytorch]
+ *                    [--warmup 2] [--threads N] [--backend auto|wasm|cpu|tensorflow] [--kernels onednn|builtin]
+ *                    [--quick] [--pytorch]
  *   npm run bench -- --throughput N [--throughput-iterations 20] [--throughput-size 256]
  *
  * --pytorch runs bench/pytorch_gatys.py on the same shapes right after each configuration and adds the
- * ratio ours/PyTorch. --throughput N runs only the throughput comparison: N jobs side by side (threads/N
- * wasm threads each) against the same N jobs one after another (all threads), extrapolated to 300
- * iterations.
+ * ratio ours/PyTorch. --kernels builtin keeps XNNPACK for every op on wasm (the path without oneDNN).
+ * --throughput N runs only the throughput comparison: N jobs side by side (threads/N threads each) against
+ * the same N jobs one after another (all threads), extrapolated to 300 iterations.
  */
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
@@ -52,6 +53,7 @@ const { values: args } = (() => {
         warmup: { type: 'string', default: '2' },
         threads: { type: 'string', default: String(os.availableParallelism()) },
         backend: { type: 'string', default: 'auto' },
+        kernels: { type: 'string', default: 'onednn' },
         quick: { type: 'boolean', default: false },
         pytorch: { type: 'boolean', default: false },
         throughput: { type: 'string' },
@@ -83,6 +85,7 @@ const backend = listOf('backend', args.backend, [
   'wasm',
   'cpu',
 ] as const)[0]!;
+const kernels = listOf('kernels', args.kernels, ['onednn', 'builtin'] as const)[0]!;
 
 const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -163,8 +166,8 @@ function runPytorch(
 /** What the whole run shares: taken from the first job that reported. */
 let firstReport: JobReport | undefined;
 
-async function job(spec: Omit<JobSpec, 'backend'>): Promise<JobOutcome> {
-  const outcome = await runJob({ ...spec, backend: backend as BackendChoice });
+async function job(spec: Omit<JobSpec, 'backend' | 'kernels'>): Promise<JobOutcome> {
+  const outcome = await runJob({ ...spec, backend: backend as BackendChoice, kernels });
   if (outcome.message.ok) firstReport ??= outcome.message.report;
   else log(`${spec.label} failed: ${outcome.message.error}`);
   return outcome;

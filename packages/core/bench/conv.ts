@@ -52,7 +52,7 @@ function seconds(run: () => tf.Tensor): number {
 }
 
 const backend = await selectBackend(args.backend as BackendChoice, {
-  ...(args.threads !== undefined && { wasmThreads: Number(args.threads) }),
+  ...(args.threads !== undefined && { threads: Number(args.threads) }),
 });
 const threads =
   backend.name === 'wasm' ? (await import('@tensorflow/tfjs-backend-wasm')).getThreadsCount() : null;

@@ -9,7 +9,7 @@ import os from 'node:os';
 import sharp from 'sharp';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { createEngine } from '../src/engine.js';
-import { selectBackend, type BackendChoice } from '../src/backend.js';
+import type { BackendChoice } from '../src/backend.js';
 import { oneDnnInfo } from '../src/ops/onednn.js';
 import { randomVggWeights } from '../src/testing.js';
 import { resolveOptions } from '../src/options.js';
@@ -88,10 +88,13 @@ async function loadWeights(): Promise<{ weights: ConvWeights[]; source: string }
 async function run(spec: JobSpec): Promise<JobReport> {
   const loadAverage = os.loadavg()[0]!;
   const backendChoice: BackendChoice = spec.backend;
-  // The thread count is fixed when the wasm backend first starts, so start it here before the engine does.
-  await selectBackend(backendChoice, { wasmThreads: spec.threads });
   const [{ weights, source: weightsSource }, images] = await Promise.all([loadWeights(), loadImages()]);
-  const engine = await createEngine({ weights, backend: backendChoice });
+  const engine = await createEngine({
+    weights,
+    backend: backendChoice,
+    threads: spec.threads,
+    oneDnn: spec.kernels === 'onednn',
+  });
   const progress: { iteration: number; ms: number; cpuMs: number; rssMB: number }[] = [];
   let size = { width: 0, height: 0 };
   try {

@@ -15,8 +15,10 @@ export interface JobSpec {
   /** Names the job in progress lines. */
   label: string;
   backend: BackendChoice;
-  /** wasm XNNPACK threads. */
+  /** CPU threads of the wasm backend (oneDNN's, or XNNPACK's without it). */
   threads: number;
+  /** 'onednn': the wasm backend's heavy kernels in oneDNN where its addon is built; 'builtin': XNNPACK. */
+  kernels: 'onednn' | 'builtin';
   size: number;
   iterations: number;
   optimizer: 'adam' | 'lbfgs';

@@ -19,7 +19,7 @@ export interface BackendSelectOptions {
    * else XNNPACK's pool. Default: every available core. Use cores/N when N jobs run side by side on the
    * machine, so that they do not fight over the cores.
    */
-  wasmThreads?: number;
+  threads?: number;
   /**
    * Run the wasm backend's convolutions and matrix products through oneDNN when its addon is built (default
    * true). False keeps XNNPACK for every op.
@@ -126,7 +126,7 @@ export async function selectBackend(
   choice: BackendChoice = 'auto',
   options: BackendSelectOptions = {},
 ): Promise<BackendInfo> {
-  const threads = options.wasmThreads ?? os.availableParallelism();
+  const threads = options.threads ?? os.availableParallelism();
   const oneDnn = options.oneDnn ?? true;
   if (choice !== 'auto') return loadForced(choice, threads, oneDnn);
   for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const) {

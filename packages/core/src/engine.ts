@@ -21,8 +21,10 @@ export interface EngineConfig {
   backend?: BackendChoice;
   /** Largest accepted input (width × height of the encoded image). */
   maxInputPixels?: number;
-  /** Threads of the wasm backend (default: one per core); give each of N jobs on one machine cores/N. */
-  wasmThreads?: number;
+  /** CPU threads of the wasm backend (default: one per core); give each of N jobs on one machine cores/N. */
+  threads?: number;
+  /** Run the wasm backend's heavy kernels in oneDNN where its addon is built (default true). */
+  oneDnn?: boolean;
 }
 
 export interface Engine {
@@ -36,7 +38,10 @@ const NOISE_STD = 32;
 
 /** Loads the backend and the network once; each stylize() call then only allocates per-job tensors. */
 export async function createEngine(config: EngineConfig): Promise<Engine> {
-  const backend = await selectBackend(config.backend ?? 'auto', { wasmThreads: config.wasmThreads });
+  const backend = await selectBackend(config.backend ?? 'auto', {
+    threads: config.threads,
+    oneDnn: config.oneDnn,
+  });
   const weights = typeof config.weights === 'string' ? await loadVggWeights(config.weights) : config.weights;
   return new StyleEngine(backend, new Vgg19(weights), config.maxInputPixels);
 }
