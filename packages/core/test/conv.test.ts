@@ -12,11 +12,16 @@ const shapes = [
   { batch: 1, height: 16, width: 11, inChannels: 16, outChannels: 16 },
 ];
 
-describe.each(['wasm', 'cpu'] as const)('convBiasRelu on %s', (backend) => {
+// wasm runs its oneDNN kernels where they are built, XNNPACK's with oneDnn: false.
+describe.each([
+  { label: 'wasm', backend: 'wasm', oneDnn: true },
+  { label: 'wasm without oneDNN', backend: 'wasm', oneDnn: false },
+  { label: 'cpu', backend: 'cpu', oneDnn: false },
+] as const)('convBiasRelu on $label', ({ backend, oneDnn }) => {
   it.each(shapes)(
     'matches relu(conv2d + bias) and its input gradient at $batch×$height×$width×$inChannels→$outChannels',
     async (shape) => {
-      await selectBackend(backend);
+      await selectBackend(backend, { oneDnn });
       const before = tf.memory().numTensors;
       tf.tidy(() => {
         const { batch, height, width, inChannels, outChannels } = shape;
@@ -45,7 +50,7 @@ describe.each(['wasm', 'cpu'] as const)('convBiasRelu on %s', (backend) => {
   );
 
   it('rejects kernels whose rotation would not give the input gradient', async () => {
-    await selectBackend(backend);
+    await selectBackend(backend, { oneDnn });
     const kernel = tf.zeros([2, 2, 1, 1]) as tf.Tensor4D;
     const bias = tf.zeros([1]) as tf.Tensor1D;
     expect(() => prepareConv(kernel, bias)).toThrow('odd square kernel, got 2x2');

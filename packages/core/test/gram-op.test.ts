@@ -6,9 +6,14 @@ import { selectBackend } from '../src/backend.js';
 import { relativeError } from './fixtures.js';
 import { gram } from '../src/ops/gram.js';
 
-describe.each(['wasm', 'cpu'] as const)('gram on %s', (backend) => {
+// wasm runs its oneDNN kernels where they are built, XNNPACK's with oneDnn: false.
+describe.each([
+  { label: 'wasm', backend: 'wasm', oneDnn: true },
+  { label: 'wasm without oneDNN', backend: 'wasm', oneDnn: false },
+  { label: 'cpu', backend: 'cpu', oneDnn: false },
+] as const)('gram on $label', ({ backend, oneDnn }) => {
   it('equals FᵀF on a hand-computed case', async () => {
-    await selectBackend(backend);
+    await selectBackend(backend, { oneDnn });
     const features = tf.tensor2d([
       [1, 2],
       [3, 4],
@@ -24,7 +29,7 @@ describe.each(['wasm', 'cpu'] as const)('gram on %s', (backend) => {
   ])(
     'matches matMul(F, F, true) and its gradient for %i positions × %i channels',
     async (positions, channels) => {
-      await selectBackend(backend);
+      await selectBackend(backend, { oneDnn });
       const before = tf.memory().numTensors;
       tf.tidy(() => {
         const features = tf.randomNormal([positions, channels], 0, 1, 'float32', 5) as tf.Tensor2D;
