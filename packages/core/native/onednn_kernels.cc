@@ -110,15 +110,14 @@ std::vector<napi_value> args(napi_env env, napi_callback_info info, size_t count
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Convolution: NHWC input/output, HWIO filter, optional bias, optional fused ReLU.
+// What JS passes for convolutions and poolings: tfjs's Conv2DInfo as 17 integers, in this order.
 
-struct ConvShape {
+struct Window {
   int64_t batch, inHeight, inWidth, inChannels;
   int64_t filterHeight, filterWidth, outChannels;
   int64_t outHeight, outWidth;
   int64_t strideH, strideW, dilationH, dilationW;
   int64_t padTop, padLeft, padBottom, padRight;
-  bool hasBias, relu;
 
   std::string key() const {
     std::string k;
@@ -126,49 +125,69 @@ struct ConvShape {
                       outWidth, strideH, strideW, dilationH, dilationW, padTop, padLeft, padBottom, padRight}) {
       k += std::to_string(v) + ',';
     }
-    return k + (hasBias ? 'b' : '-') + (relu ? 'r' : '-');
+    return k;
   }
 
-  memory::desc filterDesc(tag layout) const {
-    return memory::desc({outChannels, inChannels, filterHeight, filterWidth}, dt::f32, layout);
-  }
+  memory::dims strides() const { return {strideH, strideW}; }
+  memory::dims padL() const { return {padTop, padLeft}; }
+  memory::dims padR() const { return {padBottom, padRight}; }
 };
+
+Window readWindow(napi_env env, napi_value array) {
+  int64_t v[17];
+  for (uint32_t i = 0; i < 17; ++i) {
+    napi_value element;
+    check(env, napi_get_element(env, array, i, &element), "napi_get_element");
+    v[i] = intArg(env, element, "window entry");
+  }
+  return {v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14], v[15], v[16]};
+}
+
+// Primitive creation dispatches over implementations and JIT-compiles; each distinct shape does it once.
+template <typename Plan, typename Make>
+Plan& cachedPlan(const std::string& key, Make make) {
+  static std::unordered_map<std::string, std::unique_ptr<Plan>> plans;
+  auto found = plans.find(key);
+  if (found == plans.end()) found = plans.emplace(key, std::make_unique<Plan>(make())).first;
+  return *found->second;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Convolution: NHWC input/output, HWIO filter, optional bias, optional fused ReLU.
+
+memory::desc filterDesc(const Window& w, tag layout) {
+  return memory::desc({w.outChannels, w.inChannels, w.filterHeight, w.filterWidth}, dt::f32, layout);
+}
 
 struct ConvPlan {
   dnnl::convolution_forward::primitive_desc desc;
   dnnl::convolution_forward primitive;
 };
 
-ConvPlan& convPlan(const ConvShape& s) {
-  static std::unordered_map<std::string, std::unique_ptr<ConvPlan>> plans;
-  const std::string key = s.key();
-  auto found = plans.find(key);
-  if (found != plans.end()) return *found->second;
-
-  const memory::desc src({s.batch, s.inChannels, s.inHeight, s.inWidth}, dt::f32, tag::nhwc);
-  const memory::desc dst({s.batch, s.outChannels, s.outHeight, s.outWidth}, dt::f32, tag::nhwc);
-  const memory::desc bias({s.outChannels}, dt::f32, tag::a);
-  const memory::dims strides{s.strideH, s.strideW};
-  // oneDNN counts dilation from 0 (no dilation), tfjs from 1.
-  const memory::dims dilations{s.dilationH - 1, s.dilationW - 1};
-  const memory::dims padL{s.padTop, s.padLeft};
-  const memory::dims padR{s.padBottom, s.padRight};
-  const auto kind = dnnl::prop_kind::forward_inference;
-  const auto algorithm = dnnl::algorithm::convolution_direct;
-  const memory::desc anyFilter = s.filterDesc(tag::any);
-  auto op = s.hasBias ? dnnl::convolution_forward::desc(kind, algorithm, src, anyFilter, bias, dst, strides,
-                                                        dilations, padL, padR)
-                      : dnnl::convolution_forward::desc(kind, algorithm, src, anyFilter, dst, strides, dilations,
-                                                        padL, padR);
-  dnnl::primitive_attr attr;
-  if (s.relu) {
-    dnnl::post_ops ops;
-    ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
-    attr.set_post_ops(ops);
-  }
-  dnnl::convolution_forward::primitive_desc desc(op, attr, cpuEngine());
-  auto plan = std::make_unique<ConvPlan>(ConvPlan{desc, dnnl::convolution_forward(desc)});
-  return *plans.emplace(key, std::move(plan)).first->second;
+ConvPlan& convPlan(const Window& w, bool hasBias, bool relu) {
+  const std::string key = w.key() + (hasBias ? 'b' : '-') + (relu ? 'r' : '-');
+  return cachedPlan<ConvPlan>(key, [&] {
+    const memory::desc src({w.batch, w.inChannels, w.inHeight, w.inWidth}, dt::f32, tag::nhwc);
+    const memory::desc dst({w.batch, w.outChannels, w.outHeight, w.outWidth}, dt::f32, tag::nhwc);
+    const memory::desc bias({w.outChannels}, dt::f32, tag::a);
+    // oneDNN counts dilation from 0 (no dilation), tfjs from 1.
+    const memory::dims dilations{w.dilationH - 1, w.dilationW - 1};
+    const auto kind = dnnl::prop_kind::forward_inference;
+    const auto algorithm = dnnl::algorithm::convolution_direct;
+    const memory::desc anyFilter = filterDesc(w, tag::any);
+    auto op = hasBias ? dnnl::convolution_forward::desc(kind, algorithm, src, anyFilter, bias, dst, w.strides(),
+                                                        dilations, w.padL(), w.padR())
+                      : dnnl::convolution_forward::desc(kind, algorithm, src, anyFilter, dst, w.strides(),
+                                                        dilations, w.padL(), w.padR());
+    dnnl::primitive_attr attr;
+    if (relu) {
+      dnnl::post_ops ops;
+      ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
+      attr.set_post_ops(ops);
+    }
+    dnnl::convolution_forward::primitive_desc desc(op, attr, cpuEngine());
+    return ConvPlan{desc, dnnl::convolution_forward(desc)};
+  });
 }
 
 // A filter in the layouts convolutions asked for, keyed by the layout (one per distinct plan, in practice one).
@@ -176,12 +195,12 @@ struct PackedFilter {
   std::vector<std::pair<memory::desc, memory>> layouts;
 };
 
-const memory& packedFilter(PackedFilter& packed, const ConvPlan& plan, const ConvShape& s, float* filter) {
+const memory& packedFilter(PackedFilter& packed, const ConvPlan& plan, const Window& w, float* filter) {
   const memory::desc wanted = plan.desc.weights_desc();
   for (const auto& [desc, mem] : packed.layouts) {
     if (desc == wanted) return mem;
   }
-  memory source(s.filterDesc(tag::hwio), cpuEngine(), filter);
+  memory source(filterDesc(w, tag::hwio), cpuEngine(), filter);
   memory target(wanted, cpuEngine());
   dnnl::reorder(source, target).execute(cpuStream(), source, target);
   cpuStream().wait();
@@ -209,31 +228,23 @@ napi_value newPackedFilter(napi_env env, napi_callback_info) {
   });
 }
 
-// conv2d(x, filter, packedFilter, bias|null, out, shape: number[17], relu: boolean)
-// shape: batch, inHeight, inWidth, inChannels, filterHeight, filterWidth, outChannels, outHeight, outWidth,
-//        strideH, strideW, dilationH, dilationW, padTop, padLeft, padBottom, padRight
+// conv2d(x, filter, packedFilter, bias|null, out, window: number[17], relu: boolean)
 napi_value conv2d(napi_env env, napi_callback_info info) {
   return guarded(env, [&]() -> napi_value {
     auto a = args(env, info, 7);
-    int64_t v[17];
-    for (uint32_t i = 0; i < 17; ++i) {
-      napi_value element;
-      check(env, napi_get_element(env, a[5], i, &element), "napi_get_element");
-      v[i] = intArg(env, element, "shape entry");
-    }
-    ConvShape s{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12],
-                v[13], v[14], v[15], v[16], !isNullish(env, a[3]), boolArg(env, a[6], "relu")};
-    float* x = floatData(env, a[0], s.batch * s.inHeight * s.inWidth * s.inChannels, "x");
+    const Window w = readWindow(env, a[5]);
+    const bool hasBias = !isNullish(env, a[3]);
+    float* x = floatData(env, a[0], w.batch * w.inHeight * w.inWidth * w.inChannels, "x");
     float* filter =
-        floatData(env, a[1], s.filterHeight * s.filterWidth * s.inChannels * s.outChannels, "filter");
-    float* bias = s.hasBias ? floatData(env, a[3], s.outChannels, "bias") : nullptr;
-    float* out = floatData(env, a[4], s.batch * s.outHeight * s.outWidth * s.outChannels, "out");
+        floatData(env, a[1], w.filterHeight * w.filterWidth * w.inChannels * w.outChannels, "filter");
+    float* bias = hasBias ? floatData(env, a[3], w.outChannels, "bias") : nullptr;
+    float* out = floatData(env, a[4], w.batch * w.outHeight * w.outWidth * w.outChannels, "out");
     PackedFilter* packed;
     check(env, napi_get_value_external(env, a[2], reinterpret_cast<void**>(&packed)), "packedFilter");
 
-    ConvPlan& plan = convPlan(s);
+    ConvPlan& plan = convPlan(w, hasBias, boolArg(env, a[6], "relu"));
     const size_t before = packed->layouts.size();
-    const memory& weights = packedFilter(*packed, plan, s, filter);
+    const memory& weights = packedFilter(*packed, plan, w, filter);
     if (packed->layouts.size() != before) {
       int64_t unused;
       napi_adjust_external_memory(env, static_cast<int64_t>(plan.desc.weights_desc().get_size()), &unused);
@@ -257,20 +268,18 @@ struct MatMulPlan {
 };
 
 MatMulPlan& matMulPlan(int64_t batch, int64_t m, int64_t n, int64_t k, bool transposeA, bool transposeB) {
-  static std::unordered_map<std::string, std::unique_ptr<MatMulPlan>> plans;
   const std::string key = std::to_string(batch) + ',' + std::to_string(m) + ',' + std::to_string(n) + ',' +
                           std::to_string(k) + (transposeA ? 't' : '-') + (transposeB ? 't' : '-');
-  auto found = plans.find(key);
-  if (found != plans.end()) return *found->second;
-  // A transposed operand is the same buffer read with swapped strides.
-  const memory::desc lhs({batch, m, k}, dt::f32,
-                         transposeA ? memory::dims{m * k, 1, m} : memory::dims{m * k, k, 1});
-  const memory::desc rhs({batch, k, n}, dt::f32,
-                         transposeB ? memory::dims{k * n, 1, k} : memory::dims{k * n, n, 1});
-  const memory::desc dst({batch, m, n}, dt::f32, tag::abc);
-  dnnl::matmul::primitive_desc desc(dnnl::matmul::desc(lhs, rhs, dst), cpuEngine());
-  auto plan = std::make_unique<MatMulPlan>(MatMulPlan{desc, dnnl::matmul(desc)});
-  return *plans.emplace(key, std::move(plan)).first->second;
+  return cachedPlan<MatMulPlan>(key, [&] {
+    // A transposed operand is the same buffer read with swapped strides.
+    const memory::desc lhs({batch, m, k}, dt::f32,
+                           transposeA ? memory::dims{m * k, 1, m} : memory::dims{m * k, k, 1});
+    const memory::desc rhs({batch, k, n}, dt::f32,
+                           transposeB ? memory::dims{k * n, 1, k} : memory::dims{k * n, n, 1});
+    const memory::desc dst({batch, m, n}, dt::f32, tag::abc);
+    dnnl::matmul::primitive_desc desc(dnnl::matmul::desc(lhs, rhs, dst), cpuEngine());
+    return MatMulPlan{desc, dnnl::matmul(desc)};
+  });
 }
 
 // matMul(a, b, out, batch, m, n, k, transposeA, transposeB)
@@ -300,21 +309,6 @@ napi_value matMul(napi_env env, napi_callback_info info) {
 // Pooling gradients (NHWC). Average pooling excludes padding from the count, as TensorFlow does. Max pooling
 // backward needs the forward pass's argmax workspace, so it reruns the (cheap) forward pass first.
 
-struct PoolShape {
-  int64_t batch, inHeight, inWidth, channels, outHeight, outWidth;
-  int64_t filterHeight, filterWidth, strideH, strideW, padTop, padLeft, padBottom, padRight;
-  bool max;
-
-  std::string key() const {
-    std::string k;
-    for (int64_t v : {batch, inHeight, inWidth, channels, outHeight, outWidth, filterHeight, filterWidth, strideH,
-                      strideW, padTop, padLeft, padBottom, padRight}) {
-      k += std::to_string(v) + ',';
-    }
-    return k + (max ? "max" : "avg");
-  }
-};
-
 struct PoolPlan {
   dnnl::pooling_forward::primitive_desc forwardDesc;
   dnnl::pooling_forward forward;
@@ -322,52 +316,39 @@ struct PoolPlan {
   dnnl::pooling_backward backward;
 };
 
-PoolPlan& poolPlan(const PoolShape& s) {
-  static std::unordered_map<std::string, std::unique_ptr<PoolPlan>> plans;
-  const std::string key = s.key();
-  auto found = plans.find(key);
-  if (found != plans.end()) return *found->second;
-  const memory::desc src({s.batch, s.channels, s.inHeight, s.inWidth}, dt::f32, tag::nhwc);
-  const memory::desc dst({s.batch, s.channels, s.outHeight, s.outWidth}, dt::f32, tag::nhwc);
-  const memory::dims strides{s.strideH, s.strideW};
-  const memory::dims kernel{s.filterHeight, s.filterWidth};
-  const memory::dims padL{s.padTop, s.padLeft};
-  const memory::dims padR{s.padBottom, s.padRight};
-  const auto algorithm = s.max ? dnnl::algorithm::pooling_max : dnnl::algorithm::pooling_avg_exclude_padding;
-  dnnl::pooling_forward::primitive_desc forwardDesc(
-      dnnl::pooling_forward::desc(dnnl::prop_kind::forward_training, algorithm, src, dst, strides, kernel, padL,
-                                  padR),
-      cpuEngine());
-  dnnl::pooling_backward::primitive_desc backwardDesc(
-      dnnl::pooling_backward::desc(algorithm, src, dst, strides, kernel, padL, padR), cpuEngine(), forwardDesc);
-  auto plan = std::make_unique<PoolPlan>(PoolPlan{forwardDesc, dnnl::pooling_forward(forwardDesc), backwardDesc,
-                                                  dnnl::pooling_backward(backwardDesc)});
-  return *plans.emplace(key, std::move(plan)).first->second;
+PoolPlan& poolPlan(const Window& w, bool max) {
+  return cachedPlan<PoolPlan>(w.key() + (max ? "max" : "avg"), [&] {
+    const memory::desc src({w.batch, w.inChannels, w.inHeight, w.inWidth}, dt::f32, tag::nhwc);
+    const memory::desc dst({w.batch, w.inChannels, w.outHeight, w.outWidth}, dt::f32, tag::nhwc);
+    const memory::dims kernel{w.filterHeight, w.filterWidth};
+    const auto algorithm = max ? dnnl::algorithm::pooling_max : dnnl::algorithm::pooling_avg_exclude_padding;
+    dnnl::pooling_forward::primitive_desc forwardDesc(
+        dnnl::pooling_forward::desc(dnnl::prop_kind::forward_training, algorithm, src, dst, w.strides(), kernel,
+                                    w.padL(), w.padR()),
+        cpuEngine());
+    dnnl::pooling_backward::primitive_desc backwardDesc(
+        dnnl::pooling_backward::desc(algorithm, src, dst, w.strides(), kernel, w.padL(), w.padR()), cpuEngine(),
+        forwardDesc);
+    return PoolPlan{forwardDesc, dnnl::pooling_forward(forwardDesc), backwardDesc,
+                    dnnl::pooling_backward(backwardDesc)};
+  });
 }
 
-// poolGrad(dy, input|null, dx, shape: number[14], max: boolean); input is needed for max pooling only.
-// shape: batch, inHeight, inWidth, channels, outHeight, outWidth, filterHeight, filterWidth, strideH, strideW,
-//        padTop, padLeft, padBottom, padRight
+// poolGrad(dy, input|null, dx, window: number[17], max: boolean); input is needed for max pooling only.
 napi_value poolGrad(napi_env env, napi_callback_info info) {
   return guarded(env, [&]() -> napi_value {
     auto a = args(env, info, 5);
-    int64_t v[14];
-    for (uint32_t i = 0; i < 14; ++i) {
-      napi_value element;
-      check(env, napi_get_element(env, a[3], i, &element), "napi_get_element");
-      v[i] = intArg(env, element, "shape entry");
-    }
-    const PoolShape s{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7],
-                      v[8], v[9], v[10], v[11], v[12], v[13], boolArg(env, a[4], "max")};
-    const int64_t inSize = s.batch * s.inHeight * s.inWidth * s.channels;
-    const int64_t outSize = s.batch * s.outHeight * s.outWidth * s.channels;
+    const Window w = readWindow(env, a[3]);
+    const bool max = boolArg(env, a[4], "max");
+    const int64_t inSize = w.batch * w.inHeight * w.inWidth * w.inChannels;
+    const int64_t outSize = w.batch * w.outHeight * w.outWidth * w.inChannels;
     float* dy = floatData(env, a[0], outSize, "dy");
     float* dx = floatData(env, a[2], inSize, "dx");
-    PoolPlan& plan = poolPlan(s);
+    PoolPlan& plan = poolPlan(w, max);
     memory diffDst(plan.backwardDesc.diff_dst_desc(), cpuEngine(), dy);
     memory diffSrc(plan.backwardDesc.diff_src_desc(), cpuEngine(), dx);
     std::unordered_map<int, memory> run{{DNNL_ARG_DIFF_DST, diffDst}, {DNNL_ARG_DIFF_SRC, diffSrc}};
-    if (s.max) {
+    if (max) {
       float* input = floatData(env, a[1], inSize, "input");
       memory src(plan.forwardDesc.src_desc(), cpuEngine(), input);
       memory dst(plan.forwardDesc.dst_desc(), cpuEngine());
@@ -376,7 +357,7 @@ napi_value poolGrad(napi_env env, napi_callback_info info) {
                            {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}, {DNNL_ARG_WORKSPACE, workspace}});
       run.emplace(DNNL_ARG_WORKSPACE, workspace);
     }
-    plan.backward.execute(cpuStream(), run);
+  plan.backward.execute(cpuStream(), run);
     cpuStream().wait();
     return nullptr;
   });

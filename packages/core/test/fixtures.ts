@@ -20,6 +20,21 @@ export async function makeImage(width: number, height: number, variant = 0): Pro
   );
 }
 
+/**
+ * The paper's layers (content conv4_2, style conv1_1..conv5_1), and loss weights that give the three terms
+ * comparable sizes on small random networks.
+ */
+export const paperLayers = {
+  content: ['conv4_2'],
+  style: ['conv1_1', 'conv2_1', 'conv3_1', 'conv4_1', 'conv5_1'],
+};
+export const testLossWeights = {
+  content: 1e-2,
+  style: 1,
+  tv: 1e-3,
+  styleLayers: new Map(paperLayers.style.map((layer) => [layer, 0.2])),
+};
+
 /** Largest absolute difference, relative to the largest magnitude of the reference. */
 export function relativeError(
   actual: tf.Tensor | ArrayLike<number>,

@@ -4,18 +4,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { computeTargets, disposeTargets, lossTerms, styleObjective } from '../src/losses/objective.js';
 import { randomVggWeights } from '../src/testing.js';
 import { Vgg19, type Pooling } from '../src/vgg19/network.js';
+import { paperLayers, testLossWeights } from './fixtures.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-const layers = { content: ['conv4_2'], style: ['conv1_1', 'conv2_1', 'conv3_1', 'conv4_1', 'conv5_1'] };
-const weights = {
-  content: 1e-2,
-  style: 1,
-  tv: 1e-3,
-  styleLayers: new Map(layers.style.map((layer) => [layer, 0.2])),
-};
+const layers = paperLayers;
+const weights = testLossWeights;
 
 describe.each<Pooling>(['avg', 'max'])('gradient of the total loss (%s pooling)', (pooling) => {
   it('matches central finite differences', () => {

@@ -9,7 +9,7 @@ import { computeTargets, disposeTargets, styleObjective } from '../src/losses/ob
 import { oneDnnCallCounts, oneDnnInfo, oneDnnUnavailableReason } from '../src/ops/onednn.js';
 import { randomVggWeights } from '../src/testing.js';
 import { Vgg19, type Pooling } from '../src/vgg19/network.js';
-import { relativeError } from './fixtures.js';
+import { paperLayers, relativeError, testLossWeights } from './fixtures.js';
 
 const unavailable = oneDnnUnavailableReason();
 if (unavailable !== null) console.warn(`oneDNN kernel tests skipped: ${unavailable}`);
@@ -218,20 +218,19 @@ describe.skipIf(unavailable !== null)('oneDNN kernels against the wasm backendâ€
   it.each<Pooling>(['avg', 'max'])(
     'gives the objectiveâ€™s losses and gradient of the XNNPACK path (%s pooling)',
     async (pooling) => {
-      const layers = { content: ['conv4_2'], style: ['conv1_1', 'conv2_1', 'conv3_1', 'conv4_1', 'conv5_1'] };
-      const weights = {
-        content: 1e-2,
-        style: 1,
-        tv: 1e-3,
-        styleLayers: new Map(layers.style.map((l) => [l, 0.2])),
-      };
       await selectBackend('wasm');
       const network = new Vgg19(randomVggWeights({ seed: 4, widths: [8, 16, 16, 32, 32] }));
       const [builtin, onednn, calls] = await bothPaths(() => {
         const image = (seed: number) =>
           tf.randomUniform([1, 40, 48, 3], -100, 100, 'float32', seed) as tf.Tensor4D;
-        const targets = computeTargets(network, image(1), [{ image: image(2), weight: 1 }], layers, pooling);
-        const { grad, losses } = styleObjective(network, targets, weights, pooling)(image(3));
+        const targets = computeTargets(
+          network,
+          image(1),
+          [{ image: image(2), weight: 1 }],
+          paperLayers,
+          pooling,
+        );
+        const { grad, losses } = styleObjective(network, targets, testLossWeights, pooling)(image(3));
         disposeTargets(targets);
         return [losses, grad];
       });

@@ -17,7 +17,7 @@ interface OneDnnAddon {
     packedFilter: object,
     bias: Float32Array | null,
     out: Float32Array,
-    shape: number[],
+    window: number[],
     relu: boolean,
   ): void;
   matMul(
@@ -77,7 +77,7 @@ export function oneDnnUnavailableReason(): string | null {
 }
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
-type Attrs = Record<string, unknown>;
+type Shape4D = [number, number, number, number];
 
 /** tfjs data never changes under a dataId, so a filter is reordered into oneDNN's layout once per dataId. */
 const packedFilters = new WeakMap<object, object>();
@@ -94,26 +94,53 @@ function packedFilterFor(native: OneDnnAddon, filter: tf.TensorInfo): object {
 const heap = (backend: BackendWasm, info: tf.TensorInfo): Float32Array =>
   backend.typedArrayFromHeap(info) as Float32Array;
 
+/** A convolution's or pooling's geometry, in the order the addon reads it (its `Window`). */
+const windowOf = (info: tf.backend_util.Conv2DInfo): number[] => [
+  info.batchSize,
+  info.inHeight,
+  info.inWidth,
+  info.inChannels,
+  info.filterHeight,
+  info.filterWidth,
+  info.outChannels,
+  info.outHeight,
+  info.outWidth,
+  info.strideHeight,
+  info.strideWidth,
+  info.dilationHeight,
+  info.dilationWidth,
+  info.padInfo.top,
+  info.padInfo.left,
+  info.padInfo.bottom,
+  info.padInfo.right,
+];
+
 /**
  * Conv2D / FusedConv2D in NHWC with no or ReLU activation; anything else (other activations, PReLU weights,
  * NCHW, non-float inputs) returns null and the wasm kernel runs instead.
  */
 function conv(native: OneDnnAddon, { inputs, attrs, backend }: KernelArgs): tf.TensorInfo | null {
-  const { x, filter, bias, preluActivationWeights } = inputs as Record<string, tf.TensorInfo | undefined>;
-  const a = (attrs ?? {}) as Attrs;
-  const activation = (a['activation'] as string | undefined) ?? 'linear';
+  const { x, filter, bias, preluActivationWeights } = inputs as Partial<tf.FusedConv2DInputs>;
+  // Conv2D's attributes are FusedConv2D's without the activation.
+  const {
+    strides,
+    pad,
+    dataFormat,
+    dilations,
+    dimRoundingMode,
+    activation = 'linear',
+  } = attrs as unknown as Partial<tf.FusedConv2DAttrs> & tf.Conv2DAttrs;
   if (x === undefined || filter === undefined || preluActivationWeights != null) return null;
-  if (activation !== 'linear' && activation !== 'relu') return null;
-  if ((a['dataFormat'] ?? 'NHWC') !== 'NHWC') return null;
+  if ((activation !== 'linear' && activation !== 'relu') || dataFormat === 'NCHW') return null;
   if (x.dtype !== 'float32' || filter.dtype !== 'float32') return null;
   if (bias != null && (bias.dtype !== 'float32' || bias.shape.length !== 1)) return null;
   const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    filter.shape as [number, number, number, number],
-    a['strides'] as number | [number, number],
-    a['dilations'] as number | [number, number],
-    a['pad'] as 'same' | 'valid' | number,
-    a['dimRoundingMode'] as 'floor' | 'round' | 'ceil' | undefined,
+    x.shape as Shape4D,
+    filter.shape as Shape4D,
+    strides,
+    dilations,
+    pad,
+    dimRoundingMode,
   );
   const wasm = backend as BackendWasm;
   const out = wasm.makeOutput(info.outShape, 'float32');
@@ -124,25 +151,7 @@ function conv(native: OneDnnAddon, { inputs, attrs, backend }: KernelArgs): tf.T
     packedFilterFor(native, filter),
     bias == null ? null : heap(wasm, bias),
     heap(wasm, out),
-    [
-      info.batchSize,
-      info.inHeight,
-      info.inWidth,
-      info.inChannels,
-      info.filterHeight,
-      info.filterWidth,
-      info.outChannels,
-      info.outHeight,
-      info.outWidth,
-      info.strideHeight,
-      info.strideWidth,
-      info.dilationHeight,
-      info.dilationWidth,
-      info.padInfo.top,
-      info.padInfo.left,
-      info.padInfo.bottom,
-      info.padInfo.right,
-    ],
+    windowOf(info),
     activation === 'relu',
   );
   return out;
@@ -150,9 +159,8 @@ function conv(native: OneDnnAddon, { inputs, attrs, backend }: KernelArgs): tf.T
 
 /** BatchMatMul of float32 operands with the same batch dimensions (no broadcasting); else null. */
 function batchMatMul(native: OneDnnAddon, { inputs, attrs, backend }: KernelArgs): tf.TensorInfo | null {
-  const { a, b } = inputs as Record<string, tf.TensorInfo | undefined>;
-  const transposeA = (attrs as Attrs | undefined)?.['transposeA'] === true;
-  const transposeB = (attrs as Attrs | undefined)?.['transposeB'] === true;
+  const { a, b } = inputs as Partial<tf.BatchMatMulInputs>;
+  const { transposeA, transposeB } = attrs as unknown as tf.BatchMatMulAttrs;
   if (a === undefined || b === undefined || a.dtype !== 'float32' || b.dtype !== 'float32') return null;
   const rank = a.shape.length;
   if (rank < 2 || b.shape.length !== rank) return null;
@@ -171,49 +179,31 @@ function batchMatMul(native: OneDnnAddon, { inputs, attrs, backend }: KernelArgs
   return out;
 }
 
-/** AvgPoolGrad / MaxPoolGrad of float32 NHWC tensors. */
+/**
+ * AvgPoolGrad / MaxPoolGrad of float32 NHWC tensors (their inputs and attributes match but for MaxPoolGrad's
+ * `output`, which oneDNN does not need).
+ */
 function poolGrad(
   max: boolean,
   native: OneDnnAddon,
   { inputs, attrs, backend }: KernelArgs,
 ): tf.TensorInfo | null {
-  const { dy, input } = inputs as Record<string, tf.TensorInfo | undefined>;
-  const a = (attrs ?? {}) as Attrs;
+  const { dy, input } = inputs as Partial<tf.MaxPoolGradInputs>;
+  const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as tf.MaxPoolGradAttrs;
   if (dy === undefined || input === undefined || dy.dtype !== 'float32' || input.dtype !== 'float32')
     return null;
   if (input.shape.length !== 4) return null;
   const info = tf.backend_util.computePool2DInfo(
-    input.shape as [number, number, number, number],
-    a['filterSize'] as number | [number, number],
-    a['strides'] as number | [number, number],
+    input.shape as Shape4D,
+    filterSize,
+    strides,
     1,
-    a['pad'] as 'same' | 'valid' | number,
-    a['dimRoundingMode'] as 'floor' | 'round' | 'ceil' | undefined,
+    pad,
+    dimRoundingMode,
   );
   const wasm = backend as BackendWasm;
   const dx = wasm.makeOutput(input.shape, 'float32');
-  native.poolGrad(
-    heap(wasm, dy),
-    max ? heap(wasm, input) : null,
-    heap(wasm, dx),
-    [
-      info.batchSize,
-      info.inHeight,
-      info.inWidth,
-      info.inChannels,
-      info.outHeight,
-      info.outWidth,
-      info.filterHeight,
-      info.filterWidth,
-      info.strideHeight,
-      info.strideWidth,
-      info.padInfo.top,
-      info.padInfo.left,
-      info.padInfo.bottom,
-      info.padInfo.right,
-    ],
-    max,
-  );
+  native.poolGrad(heap(wasm, dy), max ? heap(wasm, input) : null, heap(wasm, dx), windowOf(info), max);
   return dx;
 }
 
