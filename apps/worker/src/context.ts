@@ -21,6 +21,7 @@ export async function createEngineFromConfig(config: Config): Promise<Engine> {
     // when there is neither.
     weights: await loadVggWeights(resolveWeightsPath(config.worker.weights)),
     backend: config.worker.backend,
+    oneDnn: config.worker.oneDnn,
     maxInputPixels: config.maxInputPixels,
     // Jobs running side by side share the cores instead of each starting one thread per core.
     threads: Math.max(1, Math.floor(availableParallelism() / config.worker.concurrency)),

@@ -302,6 +302,17 @@ describe('argument parsing (in process)', () => {
       parseCommand(['--content', 'c', '--style', 's', '--out', 'o.png'], { STYLE_BACKEND: 'x' }),
     ).toThrow(/STYLE_BACKEND: must be one of/);
   });
+
+  it('takes the oneDNN switch from STYLE_ONEDNN', () => {
+    const parse = (value: string) =>
+      parseCommand(['--content', 'c', '--style', 's', '--out', 'o.png'], { STYLE_ONEDNN: value });
+    expect(parseCommand(['--content', 'c', '--style', 's', '--out', 'o.png'], {})).toMatchObject({
+      oneDnn: true,
+    });
+    expect(parse('false')).toMatchObject({ oneDnn: false });
+    expect(parse('1')).toMatchObject({ oneDnn: true });
+    expect(() => parse('maybe')).toThrow(/STYLE_ONEDNN: must be true or false, got "maybe"/);
+  });
 });
 
 /** A localhost port with nothing listening: connections are refused at once, without the internet. */

@@ -73,6 +73,7 @@ const EnvSchema = z.object({
   WEBHOOK_MAX_ATTEMPTS: positiveInt.default(8),
   VGG19_WEIGHTS: optionalString,
   STYLE_BACKEND: z.enum(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']).default('auto'),
+  STYLE_ONEDNN: bool.default(true),
   WORKER_CONCURRENCY: positiveInt.default(1),
   JOB_LOCK_MS: positiveInt.default(30_000),
   JOB_STALLED_INTERVAL_MS: positiveInt.default(30_000),
@@ -115,6 +116,8 @@ export interface Config {
   worker: {
     weights: string | undefined;
     backend: z.output<typeof EnvSchema>['STYLE_BACKEND'];
+    /** The wasm backend runs its heavy kernels in oneDNN where the addon is built. */
+    oneDnn: boolean;
     concurrency: number;
     lockMs: number;
     stalledIntervalMs: number;
@@ -164,6 +167,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     worker: {
       weights: e.VGG19_WEIGHTS,
       backend: e.STYLE_BACKEND,
+      oneDnn: e.STYLE_ONEDNN,
       concurrency: e.WORKER_CONCURRENCY,
       lockMs: e.JOB_LOCK_MS,
       stalledIntervalMs: e.JOB_STALLED_INTERVAL_MS,

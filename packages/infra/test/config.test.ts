@@ -11,6 +11,11 @@ describe('loadConfig', () => {
     expect(config.publicUrl).toBe('http://localhost:3000');
     expect(config.apiKeys.size).toBe(0);
     expect(config.webhooks.allowPrivate).toBe(false);
+    expect(config.worker).toMatchObject({ backend: 'auto', oneDnn: true, concurrency: 1 });
+  });
+
+  it('turns the oneDNN kernels off with STYLE_ONEDNN=false', () => {
+    expect(loadConfig({ STYLE_ONEDNN: 'false' }).worker.oneDnn).toBe(false);
   });
 
   it('parses API keys into key → tenant', () => {

@@ -114,6 +114,8 @@ export interface StylizeCommand {
   options: StyleOptions;
   weights?: string;
   backend: BackendChoice;
+  /** From STYLE_ONEDNN: the wasm backend's heavy kernels in oneDNN where its addon is built. */
+  oneDnn: boolean;
   initImage?: string;
   snapshots?: string;
   maxInputPixels?: number;
@@ -321,6 +323,7 @@ function stylizeCommand(
     options,
     weights: last(given, 'weights'),
     backend: backendChoice(last(given, 'backend'), env),
+    oneDnn: oneDnnChoice(env),
     initImage,
     snapshots,
     maxInputPixels: maxInputPixels(last(given, 'max-input-pixels')),
@@ -378,6 +381,14 @@ function backendChoice(flag: string | undefined, env: NodeJS.ProcessEnv): Backen
     throw usage(`${source}: must be one of ${BACKEND_CHOICES.join(', ')}, got "${value}"`);
   }
   return choice;
+}
+
+/** The same spellings as the service's boolean variables (packages/infra config). */
+function oneDnnChoice(env: NodeJS.ProcessEnv): boolean {
+  const value = env.STYLE_ONEDNN;
+  if (value === undefined || ['true', '1', 'yes'].includes(value)) return true;
+  if (['false', '0', 'no', ''].includes(value)) return false;
+  throw usage(`STYLE_ONEDNN: must be true or false, got "${env.STYLE_ONEDNN}"`);
 }
 
 function maxInputPixels(raw: string | undefined): number | undefined {

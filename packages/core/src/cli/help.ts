@@ -29,6 +29,7 @@ function stylizeHelp(): string {
     ...rows([
       ['VGG19_WEIGHTS', 'Default for --weights.'],
       ['STYLE_BACKEND', `Default for --backend (${BACKEND_CHOICES.join(', ')}).`],
+      ['STYLE_ONEDNN', 'false: the wasm backend keeps XNNPACK for every op instead of the oneDNN kernels.'],
       ['XDG_CACHE_HOME', 'Where `style-transfer weights` caches the weights (default ~/.cache).'],
     ]),
     '',

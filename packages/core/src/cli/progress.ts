@@ -174,7 +174,8 @@ class HumanReporter implements Reporter {
 }
 
 export function describeBackend(backend: BackendInfo): string {
-  return `${backend.name} (${backend.gpu ? 'GPU' : 'no GPU'})`;
+  const kernels = backend.kernels === 'onednn' ? ', oneDNN kernels' : '';
+  return `${backend.name} (${backend.gpu ? 'GPU' : 'no GPU'}${kernels})`;
 }
 
 function barLine(event: ProgressEvent, secondsPerIteration: number | undefined): string {

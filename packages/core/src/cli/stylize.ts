@@ -62,7 +62,12 @@ export async function runStylize(
   };
 
   const { createEngine } = await import('../engine.js');
-  const engine = await createEngine({ weights, backend: command.backend, maxInputPixels });
+  const engine = await createEngine({
+    weights,
+    backend: command.backend,
+    oneDnn: command.oneDnn,
+    maxInputPixels,
+  });
   try {
     if (interruption.signal.aborted) throw interrupted();
     reporter.start({
