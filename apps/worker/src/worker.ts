@@ -46,7 +46,10 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
   const log = options.log ?? ((line: string) => console.log(line));
   const config = loadConfig(env);
   const backend = options.preflight === false ? undefined : await preflight(env);
-  if (backend) log(`worker: engine backend ${backend.name}${backend.gpu ? ' (GPU)' : ''}`);
+  if (backend) {
+    const kernels = backend.kernels === 'onednn' ? ' with the oneDNN kernels' : '';
+    log(`worker: engine backend ${backend.name}${backend.gpu ? ' (GPU)' : ''}${kernels}`);
+  }
 
   const redis = await connectRedis(config.redisUrl, { name: 'worker' });
   const subscriber = await duplicateRedis(redis, 'worker-cancels');
