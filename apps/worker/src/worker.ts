@@ -47,7 +47,12 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
   const config = loadConfig(env);
   const backend = options.preflight === false ? undefined : await preflight(env);
   if (backend) {
-    const kernels = backend.kernels === 'onednn' ? ' with the oneDNN kernels' : '';
+    const kernels =
+      backend.kernels === 'onednn'
+        ? ' with the oneDNN kernels'
+        : backend.oneDnnUnavailable
+          ? ` without the oneDNN kernels (${backend.oneDnnUnavailable})`
+          : '';
     log(`worker: engine backend ${backend.name}${backend.gpu ? ' (GPU)' : ''}${kernels}`);
   }
 

@@ -68,7 +68,8 @@ async function loadNative(pkg: '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-n
 let wasmThreadsRegistered: number | undefined;
 
 async function loadWasm(threads: number, oneDnn: boolean): Promise<BackendInfo> {
-  const useOneDnn = oneDnn && oneDnnUnavailableReason() === null;
+  const unavailable = oneDnn ? oneDnnUnavailableReason() : null;
+  const useOneDnn = oneDnn && unavailable === null;
   // With oneDNN running the heavy kernels on every core, XNNPACK's pool threads would only compete with
   // its OpenMP threads for what is left (elementwise ops): 1 wasm thread is faster (docs/performance.md).
   const wasmThreads = useOneDnn ? 1 : threads;
@@ -85,7 +86,12 @@ async function loadWasm(threads: number, oneDnn: boolean): Promise<BackendInfo> 
   }
   // Switching back matters only once the kernels were replaced; before that, XNNPACK's are registered.
   if (useOneDnn || oneDnnKernelsActive()) useOneDnnKernels(useOneDnn, threads);
-  return { name: 'wasm', gpu: false, kernels: useOneDnn ? 'onednn' : 'builtin' };
+  return {
+    name: 'wasm',
+    gpu: false,
+    kernels: useOneDnn ? 'onednn' : 'builtin',
+    ...(unavailable !== null && { oneDnnUnavailable: unavailable }),
+  };
 }
 
 async function loadCpu(): Promise<BackendInfo> {

@@ -48,6 +48,8 @@ export interface BackendInfo {
   gpu: boolean;
   /** 'onednn': the wasm backend's convolutions and matrix products run in oneDNN (native AVX-512/AVX2). */
   kernels: 'onednn' | 'builtin';
+  /** On wasm, why the oneDNN kernels were wanted but could not run (the addon is not built or not loadable). */
+  oneDnnUnavailable?: string;
 }
 
 export interface StylizeResult {

@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
@@ -50,21 +52,24 @@ export interface OneDnnInfo {
   threads: number;
 }
 
-const require = createRequire(import.meta.url);
 // Same relative path from src/ops (tsx, vitest) and dist/ops (compiled).
-const addonPath = '../../native/build/onednn_kernels.node';
+const addonPath = fileURLToPath(new URL('../../native/build/onednn_kernels.node', import.meta.url));
+const buildHint = 'install libdnnl-dev and run `npm run build:native -w @neural-style/core`';
 
 let addon: OneDnnAddon | Error | undefined;
 
 function loadAddon(): OneDnnAddon | Error {
   if (addon === undefined) {
+    if (!existsSync(addonPath)) {
+      addon = new Error(`the oneDNN kernels are not built; ${buildHint}`);
+      return addon;
+    }
     try {
-      addon = require(addonPath) as OneDnnAddon;
+      addon = createRequire(import.meta.url)(addonPath) as OneDnnAddon;
     } catch (error) {
+      // Typically libdnnl.so.2 missing at run time; the loader's first line names it.
       const message = (error instanceof Error ? error.message : String(error)).split('\n')[0];
-      addon = new Error(
-        `the oneDNN kernels are not built (${message}); install libdnnl-dev and run \`npm run build:native -w @neural-style/core\``,
-      );
+      addon = new Error(`the oneDNN kernels failed to load (${message}); ${buildHint}`);
     }
   }
   return addon;
