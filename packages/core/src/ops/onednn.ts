@@ -96,8 +96,26 @@ function packedFilterFor(native: OneDnnAddon, filter: tf.TensorInfo): object {
   return packed;
 }
 
-const heap = (backend: BackendWasm, info: tf.TensorInfo): Float32Array =>
-  backend.typedArrayFromHeap(info) as Float32Array;
+/**
+ * Allocates a float32 output and has oneDNN fill it. Heap views are taken after the allocation (a heap that
+ * grew for the output has a new buffer); if oneDNN throws, the output is freed again.
+ */
+function withOutput(
+  backend: BackendWasm,
+  shape: number[],
+  compute: (view: (info: tf.TensorInfo) => Float32Array, out: Float32Array) => void,
+): tf.TensorInfo {
+  const out = backend.makeOutput(shape, 'float32');
+  if (tf.util.sizeFromShape(shape) === 0) return out;
+  const view = (info: tf.TensorInfo) => backend.typedArrayFromHeap(info) as Float32Array;
+  try {
+    compute(view, view(out));
+  } catch (error) {
+    backend.disposeData(out.dataId, true);
+    throw error;
+  }
+  return out;
+}
 
 /** A convolution's or pooling's geometry, in the order the addon reads it (its `Window`). */
 const windowOf = (info: tf.backend_util.Conv2DInfo): number[] => [
@@ -147,19 +165,17 @@ function conv(native: OneDnnAddon, { inputs, attrs, backend }: KernelArgs): tf.T
     pad,
     dimRoundingMode,
   );
-  const wasm = backend as BackendWasm;
-  const out = wasm.makeOutput(info.outShape, 'float32');
-  // Views are taken after makeOutput: a heap that grew for the output has a new buffer.
-  native.conv2d(
-    heap(wasm, x),
-    heap(wasm, filter),
-    packedFilterFor(native, filter),
-    bias == null ? null : heap(wasm, bias),
-    heap(wasm, out),
-    windowOf(info),
-    activation === 'relu',
+  return withOutput(backend as BackendWasm, info.outShape, (view, out) =>
+    native.conv2d(
+      view(x),
+      view(filter),
+      packedFilterFor(native, filter),
+      bias == null ? null : view(bias),
+      out,
+      windowOf(info),
+      activation === 'relu',
+    ),
   );
-  return out;
 }
 
 /** BatchMatMul of float32 operands with the same batch dimensions (no broadcasting); else null. */
@@ -177,11 +193,9 @@ function batchMatMul(native: OneDnnAddon, { inputs, attrs, backend }: KernelArgs
   const [kB, n] = transposeB ? [bCols, bRows] : [bRows, bCols];
   if (k !== kB) return null;
   const batch = batchShape.reduce((product, size) => product * size, 1);
-  const wasm = backend as BackendWasm;
-  const out = wasm.makeOutput([...batchShape, m, n], 'float32');
-  if (batch * m * n === 0) return out;
-  native.matMul(heap(wasm, a), heap(wasm, b), heap(wasm, out), batch, m, n, k, transposeA, transposeB);
-  return out;
+  return withOutput(backend as BackendWasm, [...batchShape, m, n], (view, out) =>
+    native.matMul(view(a), view(b), out, batch, m, n, k, transposeA, transposeB),
+  );
 }
 
 /**
@@ -206,10 +220,9 @@ function poolGrad(
     pad,
     dimRoundingMode,
   );
-  const wasm = backend as BackendWasm;
-  const dx = wasm.makeOutput(input.shape, 'float32');
-  native.poolGrad(heap(wasm, dy), max ? heap(wasm, input) : null, heap(wasm, dx), windowOf(info), max);
-  return dx;
+  return withOutput(backend as BackendWasm, input.shape, (view, dx) =>
+    native.poolGrad(view(dy), max ? view(input) : null, dx, windowOf(info), max),
+  );
 }
 
 const overrides = {
