@@ -7,9 +7,9 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 /**
  * oneDNN kernels for the wasm backend: the engine's heavy ops (convolutions, including the input gradient,
  * which `convBiasRelu` turns into a forward convolution, the Gram matrix products and the pooling
- * gradients) run in Debian's
- * libdnnl on AVX-512/AVX2, straight on the tensors in the wasm heap; everything else stays on wasm. The
- * addon (`packages/core/native`) is optional: without libdnnl it is not built and XNNPACK runs every op.
+ * gradients) run in Debian's libdnnl on AVX-512/AVX2, straight on the tensors in the wasm heap; everything
+ * else stays on wasm. The addon (`packages/core/native`) is optional: without libdnnl it is not built and
+ * XNNPACK runs every op.
  */
 
 interface OneDnnAddon {
@@ -37,12 +37,12 @@ interface OneDnnAddon {
     dy: Float32Array,
     input: Float32Array | null,
     dx: Float32Array,
-    shape: number[],
+    window: number[],
     max: boolean,
   ): void;
   newPackedFilter(): object;
   setThreads(threads: number): void;
-  info(): { version: string; isa: string; threads: number };
+  info(): OneDnnInfo;
 }
 
 export interface OneDnnInfo {
