@@ -5,11 +5,12 @@ import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { selectBackend } from '../src/backend.js';
+import { createEngine } from '../src/engine.js';
 import { computeTargets, disposeTargets, styleObjective } from '../src/losses/objective.js';
 import { oneDnnCallCounts, oneDnnInfo, oneDnnUnavailableReason } from '../src/ops/onednn.js';
 import { randomVggWeights } from '../src/testing.js';
 import { Vgg19, type Pooling } from '../src/vgg19/network.js';
-import { paperLayers, relativeError, testLossWeights } from './fixtures.js';
+import { makeImage, paperLayers, relativeError, testLossWeights } from './fixtures.js';
 
 const unavailable = oneDnnUnavailableReason();
 if (unavailable !== null) console.warn(`oneDNN kernel tests skipped: ${unavailable}`);
@@ -243,4 +244,26 @@ describe.skipIf(unavailable !== null)('oneDNN kernels against the wasm backendâ€
       expectClose(onednn, builtin, 1e-4);
     },
   );
+  it('runs a whole job like the XNNPACK path: same losses per iteration, tensors back to baseline', async () => {
+    const inputs = { content: await makeImage(40, 30, 0), styles: [{ image: await makeImage(32, 32, 3) }] };
+    const options = { size: 32, iterations: 8, styleWeight: 1e4, tvWeight: 0 };
+    const runs = [];
+    for (const oneDnn of [false, true]) {
+      const engine = await createEngine({ weights: randomVggWeights({ seed: 5 }), backend: 'wasm', oneDnn });
+      const before = tf.memory().numTensors;
+      const totals: number[] = [];
+      const result = await engine.stylize(inputs, options, {
+        onProgress: (event) => void totals.push(event.losses.total),
+      });
+      expect(tf.memory().numTensors).toBe(before);
+      engine.dispose();
+      runs.push({ kernels: result.backend.kernels, totals });
+    }
+    const [builtin, onednn] = runs;
+    expect([builtin!.kernels, onednn!.kernels]).toEqual(['builtin', 'onednn']);
+    expect(onednn!.totals.length).toBe(8);
+    // The loss falls, so the optimisation did happen, and follows the XNNPACK run's path closely.
+    expect(onednn!.totals.at(-1)!).toBeLessThan(onednn!.totals[0]! / 2);
+    expect(relativeError(onednn!.totals, builtin!.totals)).toBeLessThan(1e-3);
+  });
 });
