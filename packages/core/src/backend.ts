@@ -4,6 +4,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { StyleTransferError } from './errors.js';
 import type { BackendInfo } from './hooks.js';
+import { shareIdentityDataOnWasm } from './ops/identity.js';
 import { oneDnnKernelsActive, oneDnnUnavailableReason, useOneDnnKernels } from './ops/onednn.js';
 import { registerThreadedWasm } from './wasm-threads.js';
 
@@ -84,6 +85,7 @@ async function loadWasm(threads: number, oneDnn: boolean): Promise<BackendInfo> 
       'the wasm backend failed to start: @tensorflow/tfjs-backend-wasm could not load its .wasm binary',
     );
   }
+  shareIdentityDataOnWasm();
   // Switching back matters only once the kernels were replaced; before that, XNNPACK's are registered.
   if (useOneDnn || oneDnnKernelsActive()) useOneDnnKernels(useOneDnn, threads);
   return {
