@@ -17,6 +17,11 @@
 
 #include "oneapi/dnnl/dnnl.hpp"
 
+// oneDNN 3 replaced the operation descriptors used below; Debian bookworm ships 2.6.
+#if DNNL_VERSION_MAJOR != 2
+#error "the oneDNN kernels need oneDNN 2.x (Debian bookworm's libdnnl-dev 2.6)"
+#endif
+
 namespace {
 
 using dnnl::memory;
