@@ -1,6 +1,7 @@
-// Convolution, matrix-product and pooling-gradient kernels for the tfjs wasm backend, run by oneDNN (Debian's libdnnl, the
-// library PyTorch's CPU convolutions use) on tensors that stay in the wasm heap: JS passes Float32Array
-// views of the heap, oneDNN reads and writes them in place (NHWC activations, HWIO filters).
+// Convolution, matrix-product and pooling-gradient kernels for the tfjs wasm backend, run by oneDNN
+// (Debian's libdnnl, the library PyTorch's CPU convolutions use) on tensors that stay in the wasm heap: JS
+// passes Float32Array views of the heap, oneDNN reads and writes them in place (NHWC activations, HWIO
+// filters).
 //
 // Filters are reordered once into the blocked layout the chosen convolution wants and kept in a
 // PackedFilter object that JS caches per tfjs dataId (tfjs tensor data never changes). Primitives are cached
@@ -145,7 +146,8 @@ Window readWindow(napi_env env, napi_value array) {
     check(env, napi_get_element(env, array, i, &element), "napi_get_element");
     v[i] = intArg(env, element, "window entry");
   }
-  return {v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14], v[15], v[16]};
+  return {v[0], v[1], v[2],  v[3],  v[4],  v[5],  v[6],  v[7], v[8],
+          v[9], v[10], v[11], v[12], v[13], v[14], v[15], v[16]};
 }
 
 // Primitive creation dispatches over implementations and JIT-compiles; each distinct shape does it once.

@@ -261,8 +261,8 @@ export function oneDnnKernelsActive(): boolean {
 }
 
 /**
- * Routes the wasm backend's Conv2D, FusedConv2D, BatchMatMul, AvgPoolGrad and MaxPoolGrad through oneDNN with `threads` OpenMP
- * threads (or back to XNNPACK with `enabled` false). Throws when the addon is not built.
+ * Routes the wasm backend's Conv2D, FusedConv2D, BatchMatMul, AvgPoolGrad and MaxPoolGrad through oneDNN
+ * with `threads` OpenMP threads (or back to XNNPACK with `enabled` false). Throws when the addon is not built.
  */
 export function useOneDnnKernels(enabled: boolean, threads: number): OneDnnInfo {
   const native = loadAddon();
