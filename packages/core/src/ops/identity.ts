@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-
-let shared = false;
+import { replaceWasmKernel } from './wasm-kernels.js';
 
 /**
  * tfjs clones every tensor it saves for the backward pass (`Identity`), and the wasm backend's Identity
@@ -10,18 +9,11 @@ let shared = false;
  * and at 512 px −370 MB of wasm heap).
  */
 export function shareIdentityDataOnWasm(): void {
-  const copying = tf.getKernel(tf.Identity, 'wasm');
-  if (shared || copying === undefined) return;
-  tf.unregisterKernel(tf.Identity, 'wasm');
-  tf.registerKernel({
-    ...copying,
-    kernelFunc: (args) => {
-      const { x } = args.inputs as tf.IdentityInputs;
-      // Strings live in JS, not in the heap; the wasm kernel handles them.
-      if (x === undefined || x.dtype === 'string') return copying.kernelFunc(args);
-      (args.backend as BackendWasm).incRef(x.dataId);
-      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
-    },
+  replaceWasmKernel(tf.Identity, (copying) => (args) => {
+    const { x } = args.inputs as tf.IdentityInputs;
+    // Strings live in JS, not in the heap; the wasm kernel handles them.
+    if (x === undefined || x.dtype === 'string') return copying.kernelFunc(args);
+    (args.backend as BackendWasm).incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
   });
-  shared = true;
 }

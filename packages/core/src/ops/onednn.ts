@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { replaceWasmKernel } from './wasm-kernels.js';
 
 /**
  * oneDNN kernels for the wasm backend: the engine's heavy ops (convolutions, including the input gradient,
@@ -251,8 +252,6 @@ export function oneDnnCallCounts(): OneDnnCallCounts {
   return structuredClone(calls);
 }
 
-/** The wasm backend's own kernels, kept to run what oneDNN does not cover and to switch back. */
-const builtin = new Map<string, tf.KernelConfig>();
 let active = false;
 
 /** Whether the active backend runs convolutions and matrix products through oneDNN. */
@@ -269,27 +268,20 @@ export function useOneDnnKernels(enabled: boolean, threads: number): OneDnnInfo 
   if (native instanceof Error) throw native;
   native.setThreads(threads);
   for (const [kernelName, kernelFunc] of Object.entries(overrides)) {
-    const current = tf.getKernel(kernelName, 'wasm');
-    const original = builtin.get(kernelName) ?? current;
-    if (original === undefined) throw new Error(`the wasm backend has no ${kernelName} kernel to replace`);
-    builtin.set(kernelName, original);
-    if (current !== undefined) tf.unregisterKernel(kernelName, 'wasm');
-    tf.registerKernel(
+    replaceWasmKernel(
+      kernelName,
       enabled
-        ? {
-            ...original,
-            kernelFunc: (args) => {
-              const count = (calls[kernelName] ??= { onednn: 0, wasm: 0 });
-              const out = kernelFunc(native, args);
-              if (out !== null) {
-                count.onednn++;
-                return out;
-              }
-              count.wasm++;
-              return original.kernelFunc(args);
-            },
+        ? (original) => (args) => {
+            const count = (calls[kernelName] ??= { onednn: 0, wasm: 0 });
+            const out = kernelFunc(native, args);
+            if (out !== null) {
+              count.onednn++;
+              return out;
+            }
+            count.wasm++;
+            return original.kernelFunc(args);
           }
-        : original,
+        : null,
     );
   }
   active = enabled;
