@@ -1,4 +1,4 @@
-import { StyleTransferError } from '@neural-style/core/errors';
+import { StyleTransferError } from '@neural-style/vocabulary';
 import { verifyImage, type ImageInfo } from '@neural-style/core/image';
 import { ProblemError } from './problem.js';
 

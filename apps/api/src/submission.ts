@@ -10,7 +10,7 @@ import {
   type ImageSource,
   type WebhookSubscription,
 } from '@neural-style/contract';
-import { StyleOptionsSchema, type StyleOptions } from '@neural-style/core/options';
+import { StyleOptionsSchema, type StyleOptions } from '@neural-style/vocabulary';
 import {
   assertPublicUrl,
   fetchPublicUrl,

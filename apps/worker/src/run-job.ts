@@ -1,12 +1,6 @@
 import { UnrecoverableError, WaitingError, type SandboxedJob } from 'bullmq';
-import {
-  isInputError,
-  planPasses,
-  StyleTransferError,
-  type ProgressEvent,
-  type SnapshotEvent,
-  type StylizeInputs,
-} from '@neural-style/core';
+import type { ProgressEvent, SnapshotEvent, StylizeInputs } from '@neural-style/core';
+import { isInputError, StyleTransferError, totalIterations } from '@neural-style/vocabulary';
 import { isTerminal, QueueJobDataSchema, type Job, type QueueJobData } from '@neural-style/contract';
 import {
   enqueueWebhookEvent,
@@ -203,7 +197,7 @@ class RunHooks {
     private readonly local: AbortController,
   ) {
     this.publicSnapshots = data.options.snapshotEvery > 0;
-    const total = planPasses(data.options).reduce((sum, pass) => sum + pass.iterations, 0);
+    const total = totalIterations(data.options);
     this.snapshotEvery = this.publicSnapshots
       ? data.options.snapshotEvery
       : Math.max(1, Math.ceil(total / CHECKPOINTS_PER_RUN));

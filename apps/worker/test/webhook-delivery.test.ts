@@ -1,6 +1,6 @@
 import { Queue, QueueEvents } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { resolveOptions } from '@neural-style/core/options';
+import { resolveOptions } from '@neural-style/vocabulary';
 import {
   generateWebhookSecret,
   verifyWebhook,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { StyleOptionsSchema } from '@neural-style/core/options';
+import { StyleOptionsSchema } from '@neural-style/vocabulary';
 import { JobSchema, JobStatusSchema } from './job.js';
 import { WebhookSubscriptionSchema } from './webhook-events.js';
 

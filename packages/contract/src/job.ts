@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { StyleOptionsSchema } from '@neural-style/core/options';
+import { LossTermsSchema, OUTPUT_FORMAT_NAMES, StyleOptionsSchema } from '@neural-style/vocabulary';
 
 /** `job_` + 26 Crockford base32 characters, time-ordered (ULID), so ids sort by creation time. */
 export const JobIdSchema = z
@@ -18,15 +18,6 @@ export function isTerminal(status: JobStatus): boolean {
   return TERMINAL_STATUSES.includes(status);
 }
 
-export const LossTermsSchema = z
-  .object({
-    content: z.number(),
-    style: z.number(),
-    tv: z.number(),
-    total: z.number(),
-  })
-  .describe('Loss terms, each already multiplied by its weight; total is their sum.');
-
 export const JobProgressSchema = z
   .object({
     iteration: z.int().min(0).describe('Iterations done, counted across multiscale passes.'),
@@ -36,7 +27,7 @@ export const JobProgressSchema = z
   .meta({ id: 'JobProgress' });
 export type JobProgress = z.infer<typeof JobProgressSchema>;
 
-export const ImageFormatSchema = z.enum(['png', 'jpeg', 'webp']);
+export const ImageFormatSchema = z.enum(OUTPUT_FORMAT_NAMES);
 export type ImageFormat = z.infer<typeof ImageFormatSchema>;
 
 export const JobOutputSchema = z.object({

@@ -12,7 +12,7 @@ import { createEngine } from '../src/engine.js';
 import type { BackendChoice } from '../src/backend.js';
 import { oneDnnInfo } from '../src/ops/onednn.js';
 import { randomVggWeights } from '../src/testing.js';
-import { resolveOptions } from '../src/options.js';
+import { resolveOptions } from '@neural-style/vocabulary';
 import { loadVggWeights } from '../src/vgg19/load-weights.js';
 import type { ConvWeights } from '../src/vgg19/weights.js';
 import { sharedImages, sharedWeights, type JobMessage, type JobReport, type JobSpec } from './jobs.js';

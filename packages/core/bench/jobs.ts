@@ -3,7 +3,7 @@ import { fork } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BackendChoice } from '../src/backend.js';
-import type { BackendInfo } from '../src/hooks.js';
+import type { BackendInfo } from '../src/types.js';
 import type { OneDnnInfo } from '../src/ops/onednn.js';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));

@@ -2,8 +2,8 @@ import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { StyleTransferError } from './errors.js';
-import type { BackendInfo } from './hooks.js';
+import { errorMessage, StyleTransferError, type BackendChoice } from '@neural-style/vocabulary';
+import type { BackendInfo } from './types.js';
 import { shareIdentityDataOnWasm } from './ops/identity.js';
 import { oneDnnKernelsActive, oneDnnUnavailableReason, useOneDnnKernels } from './ops/onednn.js';
 import { registerThreadedWasm } from './wasm-threads.js';
@@ -11,8 +11,6 @@ import { registerThreadedWasm } from './wasm-threads.js';
 // Production mode: no debug checks, and no "install tfjs-node" banner on stderr (we choose backends ourselves
 // and say which one runs).
 tf.enableProdMode();
-
-export type BackendChoice = 'auto' | BackendInfo['name'];
 
 export interface BackendSelectOptions {
   /**
@@ -32,8 +30,7 @@ const install = (pkg: string): string =>
   `install it with \`npm install --save-exact -w @neural-style/core ${pkg}@4.22.0\` (its install script downloads libtensorflow, so it needs internet access)`;
 
 /** Node's own error says which package or shared library is missing; keep only its first line. */
-const reason = (error: unknown): string =>
-  (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? 'unknown error';
+const reason = (error: unknown): string => errorMessage(error).split('\n')[0] ?? 'unknown error';
 
 /** What tfjs-node's backend reports about itself (not part of tfjs-core's KernelBackend type). */
 interface NativeBackend {

@@ -1,15 +1,29 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { selectBackend, type BackendChoice } from './backend.js';
+import { selectBackend } from './backend.js';
 import { combineLuminanceWithChroma, matchColorHistogram, toLuminanceImage } from './color.js';
-import { StyleTransferError } from './errors.js';
-import type { BackendInfo, LossTerms, StylizeHooks, StylizeInputs, StylizeResult } from './hooks.js';
+import type { BackendInfo, StylizeHooks, StylizeInputs, StylizeResult } from './types.js';
 import { decodeImage, encodeImage, type RgbImage } from './image.js';
-import { computeTargets, disposeTargets, styleObjective, type LossWeights } from './losses/objective.js';
-import { planPasses, type Pass } from './multiscale.js';
+import {
+  computeTargets,
+  disposeTargets,
+  styleObjective,
+  type LossWeights,
+  type Targets,
+} from './losses/objective.js';
 import { Adam } from './optim/adam.js';
 import { Lbfgs } from './optim/lbfgs.js';
-import type { Optimizer } from './optim/optimizer.js';
-import { StyleOptionsSchema, type StyleOptions, type StyleOptionsInput } from './options.js';
+import type { Objective, Optimizer } from './optim/optimizer.js';
+import {
+  StyleTransferError,
+  parseOptions,
+  type BackendChoice,
+  planPasses,
+  totalIterations as countIterations,
+  type LossTerms,
+  type Pass,
+  type StyleOptions,
+  type StyleOptionsInput,
+} from '@neural-style/vocabulary';
 import { loadVggWeights } from './vgg19/load-weights.js';
 import { Vgg19 } from './vgg19/network.js';
 import { deprocess, preprocess } from './vgg19/preprocess.js';
@@ -46,15 +60,33 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
   return new StyleEngine(backend, new Vgg19(weights), config.maxInputPixels);
 }
 
-export function parseOptions(input: StyleOptionsInput): StyleOptions {
-  const parsed = StyleOptionsSchema.safeParse(input);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map(
-      (issue) => `${issue.path.join('.') || 'options'}: ${issue.message}`,
-    );
-    throw new StyleTransferError('INVALID_OPTIONS', `invalid options: ${problems.join('; ')}`);
-  }
-  return parsed.data;
+/** The images of one pass, decoded at its size, with the colour treatment applied. */
+interface PassImages {
+  /** The content image as decoded (luminance-preserving runs recombine its chroma at the end). */
+  content: RgbImage;
+  /** What the content loss compares with: the content image, or its luminance. */
+  target: RgbImage;
+  styles: { image: RgbImage; weight: number }[];
+  init: RgbImage;
+}
+
+/** Where one pass sits in the run: its schedule and the global iteration it starts from. */
+interface PassPlan {
+  pass: Pass;
+  index: number;
+  count: number;
+  totalIterations: number;
+  /** First global iteration to run (later than pass.firstIteration when resuming mid-pass). */
+  from: number;
+  previous: RgbImage | undefined;
+  started: number;
+}
+
+interface PassResult {
+  image: RgbImage;
+  losses: LossTerms;
+  iterations: number;
+  optimizeMs: number;
 }
 
 class StyleEngine implements Engine {
@@ -77,20 +109,19 @@ class StyleEngine implements Engine {
     }
     this.network.requireLayers([...options.contentLayers, ...options.styleLayers]);
     const passes = planPasses(options);
-    const totalIterations = passes.reduce((sum, pass) => sum + pass.iterations, 0);
+    const totalIterations = countIterations(options);
     const startIteration = Math.min(hooks.resume?.iteration ?? 0, totalIterations - 1);
     const started = performance.now();
     let previous: RgbImage | undefined = hooks.resume
       ? await decodeImage(hooks.resume.image, { label: 'resume image', maxInputPixels: this.maxInputPixels })
       : undefined;
-    let result: { image: RgbImage; losses: LossTerms } | undefined;
+    let result: PassResult | undefined;
     let iterationsRun = 0;
     let optimizeMs = 0;
 
     for (const [index, pass] of passes.entries()) {
-      const end = pass.firstIteration + pass.iterations;
-      if (end <= startIteration) continue;
-      const run = await this.runPass(inputs, options, hooks, {
+      if (pass.firstIteration + pass.iterations <= startIteration) continue;
+      result = await this.runPass(inputs, options, hooks, {
         pass,
         index,
         count: passes.length,
@@ -99,15 +130,13 @@ class StyleEngine implements Engine {
         previous,
         started,
       });
-      previous = run.image;
-      result = run;
-      iterationsRun += run.iterations;
-      optimizeMs += run.optimizeMs;
+      previous = result.image;
+      iterationsRun += result.iterations;
+      optimizeMs += result.optimizeMs;
     }
-    if (!result || !previous) throw new Error('no optimisation pass ran');
-    const image = await encodeImage(result.image, options.outputFormat);
+    if (!result) throw new Error('no optimisation pass ran');
     return {
-      image,
+      image: await encodeImage(result.image, options.outputFormat),
       format: options.outputFormat,
       width: result.image.width,
       height: result.image.height,
@@ -118,21 +147,41 @@ class StyleEngine implements Engine {
     };
   }
 
-  /** One pass at one size: decode inputs at that size, build targets, optimise, return the RGB result. */
+  /** One pass at one size: its images, their loss targets, an optimizer, the loop. */
   private async runPass(
     inputs: StylizeInputs,
     options: StyleOptions,
     hooks: StylizeHooks,
-    plan: {
-      pass: Pass;
-      index: number;
-      count: number;
-      totalIterations: number;
-      from: number;
-      previous: RgbImage | undefined;
-      started: number;
-    },
-  ): Promise<{ image: RgbImage; losses: LossTerms; iterations: number; optimizeMs: number }> {
+    plan: PassPlan,
+  ): Promise<PassResult> {
+    const images = await this.passImages(inputs, options, plan);
+    const targets = this.passTargets(images, options);
+    let optimizer: Optimizer;
+    try {
+      optimizer = createOptimizer(
+        options,
+        images,
+        plan,
+        styleObjective(this.network, targets, lossWeights(options), options.pooling),
+      );
+    } catch (error) {
+      disposeTargets(targets);
+      throw error;
+    }
+    try {
+      return await this.optimize(optimizer, images, options, hooks, plan);
+    } finally {
+      optimizer.dispose();
+      disposeTargets(targets);
+    }
+  }
+
+  /** Decodes content and styles at the pass's size, applies preserveColors, picks the start image. */
+  private async passImages(
+    inputs: StylizeInputs,
+    options: StyleOptions,
+    plan: PassPlan,
+  ): Promise<PassImages> {
     const limits = { maxInputPixels: this.maxInputPixels };
     const content = await decodeImage(inputs.content, {
       ...limits,
@@ -164,26 +213,18 @@ class StyleEngine implements Engine {
       styles = styles.map((style) => ({ ...style, image: toLuminanceImage(style.image, content) }));
     }
     const init = await this.initialImage(inputs, options, plan.previous, styles[0]!.image, target);
+    return { content, target, styles, init };
+  }
 
-    const weights: LossWeights = {
-      content: options.contentWeight,
-      style: options.styleWeight,
-      tv: options.tvWeight,
-      styleLayers: new Map(
-        options.styleLayers.map((layer, i) => [
-          layer,
-          options.styleLayerWeights?.[i] ?? 1 / options.styleLayers.length,
-        ]),
-      ),
-    };
-    const contentTensor = toNetworkInput(target);
-    const styleTensors = styles.map((style) => ({
+  /** Content features and blended style Grams of this pass's images. */
+  private passTargets(images: PassImages, options: StyleOptions): Targets {
+    const contentTensor = toNetworkInput(images.target);
+    const styleTensors = images.styles.map((style) => ({
       image: toNetworkInput(style.image),
       weight: style.weight,
     }));
-    let targets;
     try {
-      targets = computeTargets(
+      return computeTargets(
         this.network,
         contentTensor,
         styleTensors,
@@ -193,73 +234,68 @@ class StyleEngine implements Engine {
     } finally {
       tf.dispose([contentTensor, ...styleTensors.map((style) => style.image)]);
     }
-    const objective = styleObjective(this.network, targets, weights, options.pooling);
-    const startTensor = tf.tidy(() => {
-      const rgb = tf.tensor3d(init.data, [init.height, init.width, 3]);
-      const sized =
-        init.width === content.width && init.height === content.height
-          ? rgb
-          : tf.image.resizeBilinear(rgb, [content.height, content.width], true);
-      return options.init === 'noise' && !plan.previous
-        ? tf.randomNormal([1, content.height, content.width, 3], 0, NOISE_STD, 'float32', options.seed)
-        : preprocess(sized as tf.Tensor3D);
-    });
-    const optimizer: Optimizer =
-      options.optimizer === 'adam'
-        ? new Adam(startTensor, objective, { learningRate: options.learningRate })
-        : new Lbfgs(startTensor, objective, {
-            historySize: options.lbfgsHistory,
-            lineSearch: options.lineSearch,
-          });
-    startTensor.dispose();
+  }
 
+  /** Steps the optimizer to the pass's last iteration, reporting progress, snapshots and checkpoints. */
+  private async optimize(
+    optimizer: Optimizer,
+    images: PassImages,
+    options: StyleOptions,
+    hooks: StylizeHooks,
+    plan: PassPlan,
+  ): Promise<PassResult> {
+    const { width, height } = images.content;
     const toImage = (): RgbImage => {
       const pixels = tf.tidy(() => tf.clipByValue(deprocess(optimizer.x as tf.Tensor4D), 0, 255));
-      const image = { data: pixels.dataSync() as Float32Array, width: content.width, height: content.height };
+      const image = { data: pixels.dataSync() as Float32Array, width, height };
       pixels.dispose();
-      return options.preserveColors === 'luminance' ? combineLuminanceWithChroma(image, content) : image;
+      return options.preserveColors === 'luminance'
+        ? combineLuminanceWithChroma(image, images.content)
+        : image;
     };
-
-    try {
-      const end = plan.pass.firstIteration + plan.pass.iterations;
-      let iteration = plan.from;
-      let losses: LossTerms | undefined;
-      let optimizeMs = 0;
-      while (iteration < end) {
-        throwIfAborted(hooks.signal);
-        const stepStarted = performance.now();
-        const step = optimizer.step(end - iteration);
-        optimizeMs += performance.now() - stepStarted;
-        const before = iteration;
-        iteration = Math.min(end, iteration + step.evaluations);
-        losses = step.losses;
-        await hooks.onProgress?.({
-          iteration,
-          iterations: plan.totalIterations,
-          losses,
-          elapsedMs: performance.now() - plan.started,
-          pass: { index: plan.index, count: plan.count, width: content.width, height: content.height },
-        });
-        const every = options.snapshotEvery;
-        if (every > 0 && hooks.onSnapshot && Math.floor(iteration / every) > Math.floor(before / every)) {
-          const image = toImage();
-          await hooks.onSnapshot({
-            iteration,
-            image: await encodeImage(image, options.outputFormat),
-            format: options.outputFormat,
-            width: image.width,
-            height: image.height,
-          });
-        }
-        // Let timers, I/O and abort signals through between iterations.
-        await new Promise((resolve) => setImmediate(resolve));
-      }
+    const deliveries = [
+      { every: options.snapshotEvery, deliver: hooks.onSnapshot },
+      { every: hooks.checkpointEvery ?? 0, deliver: hooks.onCheckpoint },
+    ];
+    const end = plan.pass.firstIteration + plan.pass.iterations;
+    let iteration = plan.from;
+    let losses: LossTerms | undefined;
+    let optimizeMs = 0;
+    while (iteration < end) {
       throwIfAborted(hooks.signal);
-      return { image: toImage(), losses: losses!, iterations: end - plan.from, optimizeMs };
-    } finally {
-      optimizer.dispose();
-      disposeTargets(targets);
+      const stepStarted = performance.now();
+      const step = optimizer.step(end - iteration);
+      optimizeMs += performance.now() - stepStarted;
+      const before = iteration;
+      iteration = Math.min(end, iteration + step.evaluations);
+      losses = step.losses;
+      await hooks.onProgress?.({
+        iteration,
+        iterations: plan.totalIterations,
+        losses: step.losses,
+        elapsedMs: performance.now() - plan.started,
+        pass: { index: plan.index, count: plan.count, width, height },
+      });
+      const due = deliveries.filter(
+        ({ every, deliver }) =>
+          every > 0 && deliver && Math.floor(iteration / every) > Math.floor(before / every),
+      );
+      if (due.length > 0) {
+        const image = toImage();
+        const event = {
+          iteration,
+          image: await encodeImage(image, options.outputFormat),
+          format: options.outputFormat,
+          width,
+          height,
+        };
+        for (const { deliver } of due) await deliver?.(event);
+      }
+      // Let timers, I/O and abort signals through between iterations.
+      await new Promise((resolve) => setImmediate(resolve));
     }
+    throwIfAborted(hooks.signal);
+    return { image: toImage(), losses: losses!, iterations: end - plan.from, optimizeMs };
   }
 
   private async initialImage(
@@ -288,6 +324,49 @@ class StyleEngine implements Engine {
 
   dispose(): void {
     this.network.dispose();
+  }
+}
+
+/** α, β, the TV weight and w_l per style layer (default 1/L each, as in the paper). */
+function lossWeights(options: StyleOptions): LossWeights {
+  return {
+    content: options.contentWeight,
+    style: options.styleWeight,
+    tv: options.tvWeight,
+    styleLayers: new Map(
+      options.styleLayers.map((layer, i) => [
+        layer,
+        options.styleLayerWeights?.[i] ?? 1 / options.styleLayers.length,
+      ]),
+    ),
+  };
+}
+
+/** The optimizer owns the pixels: it starts from noise (first pass only) or the preprocessed start image. */
+function createOptimizer(
+  options: StyleOptions,
+  images: PassImages,
+  plan: PassPlan,
+  objective: Objective,
+): Optimizer {
+  const { width, height } = images.content;
+  const start = tf.tidy(() => {
+    if (options.init === 'noise' && !plan.previous) {
+      return tf.randomNormal([1, height, width, 3], 0, NOISE_STD, 'float32', options.seed);
+    }
+    const rgb = tf.tensor3d(images.init.data, [images.init.height, images.init.width, 3]);
+    const sized =
+      images.init.width === width && images.init.height === height
+        ? rgb
+        : tf.image.resizeBilinear(rgb, [height, width], true);
+    return preprocess(sized);
+  });
+  try {
+    return options.optimizer === 'adam'
+      ? new Adam(start, objective, { learningRate: options.learningRate })
+      : new Lbfgs(start, objective, { historySize: options.lbfgsHistory, lineSearch: options.lineSearch });
+  } finally {
+    start.dispose();
   }
 }
 

@@ -1,5 +1,5 @@
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
-import { StyleTransferError } from './errors.js';
+import { StyleTransferError, type OutputFormat } from '@neural-style/vocabulary';
 
 /** Decoded pixels: HWC order, RGB, float values on the 0..255 scale (the engine's working format). */
 export interface RgbImage {
@@ -7,8 +7,6 @@ export interface RgbImage {
   width: number;
   height: number;
 }
-
-export type OutputFormat = 'png' | 'jpeg' | 'webp';
 
 export interface ImageLimits {
   /** Largest accepted width × height of the encoded input, checked from its header before decoding. */

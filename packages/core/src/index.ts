@@ -1,11 +1,7 @@
-export { createEngine, parseOptions, type Engine, type EngineConfig } from './engine.js';
-export { selectBackend, type BackendChoice } from './backend.js';
-export { StyleTransferError, isInputError, type StyleErrorCode } from './errors.js';
-export type * from './hooks.js';
+export { createEngine, type Engine, type EngineConfig } from './engine.js';
+export { selectBackend } from './backend.js';
+export type * from './types.js';
 export { decodeImage, encodeImage, probeImage, type RgbImage } from './image.js';
-export { planPasses, type Pass } from './multiscale.js';
-export { StyleOptionsSchema, resolveOptions, type StyleOptions, type StyleOptionsInput } from './options.js';
-export { randomVggWeights, writeTfjsWeights } from './testing.js';
 export { loadVggWeights, resolveWeightsPath } from './vgg19/load-weights.js';
 export { downloadVgg19Weights } from './vgg19/download.js';
-export { VGG19_CONV_NAMES, type ConvWeights, type Vgg19LayerName } from './vgg19/weights.js';
+export type { ConvWeights } from './vgg19/weights.js';

@@ -1,7 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
-import { VGG19_CONV_NAMES, type ConvWeights } from './vgg19/weights.js';
+import { VGG19_CONV_NAMES } from '@neural-style/vocabulary';
+import type { ConvWeights } from './vgg19/weights.js';
 
 /**
  * A tiny VGG19 with random weights and the real layer names, for tests and benchmarks without the

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { describe, expect, it } from 'vitest';
 import { selectBackend } from '../src/backend.js';
-import { StyleTransferError } from '../src/errors.js';
+import { StyleTransferError } from '@neural-style/vocabulary';
 import { oneDnnUnavailableReason } from '../src/ops/onednn.js';
 
 const require = createRequire(import.meta.url);

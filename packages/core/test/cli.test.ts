@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { parseCommand, type StylizeCommand } from '../src/cli/args.js';
 import { OPTION_FLAGS } from '../src/cli/schema-flags.js';
-import { StyleOptionsSchema } from '../src/options.js';
+import { StyleOptionsSchema } from '@neural-style/vocabulary';
 import { randomVggWeights, writeTfjsWeights } from '../src/testing.js';
 import { makeImage } from './fixtures.js';
 

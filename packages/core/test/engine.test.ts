@@ -3,10 +3,9 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rgbToYiq } from '../src/color.js';
 import { createEngine, type Engine } from '../src/engine.js';
-import { StyleTransferError } from '../src/errors.js';
-import type { ProgressEvent, StylizeInputs } from '../src/hooks.js';
+import type { ProgressEvent, StylizeInputs } from '../src/types.js';
 import { decodeImage } from '../src/image.js';
-import type { StyleOptionsInput } from '../src/options.js';
+import { StyleTransferError, type StyleOptionsInput } from '@neural-style/vocabulary';
 import { randomVggWeights } from '../src/testing.js';
 import { makeImage } from './fixtures.js';
 

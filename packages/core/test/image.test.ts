@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { StyleTransferError } from '../src/errors.js';
+import { StyleTransferError } from '@neural-style/vocabulary';
 import { decodeImage, encodeImage, fitLongSide, probeImage, type RgbImage } from '../src/image.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');

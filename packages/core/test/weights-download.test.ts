@@ -7,7 +7,7 @@ import path from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { StyleTransferError } from '../src/errors.js';
+import { StyleTransferError } from '@neural-style/vocabulary';
 import { CANONICAL_WEIGHTS_FILE, downloadVgg19Weights } from '../src/vgg19/download.js';
 
 const payload = Buffer.from(Array.from({ length: 300_000 }, (_, i) => (i * 7919) % 251));

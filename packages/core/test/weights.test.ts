@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { File as H5File, Group as H5Group, ready as h5Ready } from 'h5wasm/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { StyleTransferError } from '../src/errors.js';
+import { StyleTransferError } from '@neural-style/vocabulary';
 import { CANONICAL_WEIGHTS_FILE } from '../src/vgg19/download.js';
 import { loadVggWeights, resolveWeightsPath } from '../src/vgg19/load-weights.js';
 import { float16ToFloat32 } from '../src/vgg19/tfjs-format.js';

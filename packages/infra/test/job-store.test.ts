@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JobSchema } from '@neural-style/contract';
-import { resolveOptions } from '@neural-style/core/options';
+import { resolveOptions } from '@neural-style/vocabulary';
 import { connectRedis, InvalidCursorError, JobNotFoundError, JobStore, newJobId } from '@neural-style/infra';
 import { deleteKeysWithPrefix, uniquePrefix } from '@neural-style/infra/testing';
 

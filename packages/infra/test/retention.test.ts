@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { resolveOptions } from '@neural-style/core/options';
+import { resolveOptions } from '@neural-style/vocabulary';
 import { connectRedis, FsStorage, JobStore, purgeExpiredJobs, storageKeys } from '@neural-style/infra';
 import { deleteKeysWithPrefix, uniquePrefix } from '@neural-style/infra/testing';
 

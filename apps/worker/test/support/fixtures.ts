@@ -1,7 +1,8 @@
 import { mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { encodeImage, randomVggWeights, writeTfjsWeights } from '@neural-style/core';
+import { encodeImage } from '@neural-style/core';
+import { randomVggWeights, writeTfjsWeights } from '@neural-style/core/testing';
 import { generateWebhookSecret } from '@neural-style/contract';
 
 /**

@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { resolveOptions, type StyleOptionsInput } from '@neural-style/core';
+import { resolveOptions, type StyleOptionsInput } from '@neural-style/vocabulary';
 import { QUEUE_NAMES, type Job, type QueueJobData, type WebhookSubscription } from '@neural-style/contract';
 import { JobStore, storageKeys, type Storage } from '@neural-style/infra';
 import { makePng } from './fixtures.js';

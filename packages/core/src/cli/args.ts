@@ -1,9 +1,17 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 
-import type { BackendChoice } from '../backend.js';
-import { DEFAULT_MAX_INPUT_PIXELS, type OutputFormat } from '../image.js';
-import type { StyleOptions } from '../options.js';
+import {
+  BACKEND_CHOICES,
+  OUTPUT_FORMAT_NAMES,
+  OUTPUT_FORMATS,
+  outputFormatOfPath,
+  parseBoolean,
+  type BackendChoice,
+  type OutputFormat,
+  type StyleOptions,
+} from '@neural-style/vocabulary';
+import { DEFAULT_MAX_INPUT_PIXELS } from '../image.js';
 import { CliError } from './exit-codes.js';
 import {
   convertValue,
@@ -20,14 +28,6 @@ export interface CliFlag {
   value?: string;
   description: string;
 }
-
-export const BACKEND_CHOICES: readonly BackendChoice[] = [
-  'auto',
-  'tensorflow-gpu',
-  'tensorflow',
-  'wasm',
-  'cpu',
-];
 
 export const STYLIZE_FLAGS: readonly CliFlag[] = [
   {
@@ -344,25 +344,22 @@ export function parseStyleSpec(raw: string): StyleSpec {
   return { path: raw.slice(0, colon), weight };
 }
 
-const EXTENSION_FORMATS: Readonly<Record<string, OutputFormat>> = {
-  '.png': 'png',
-  '.jpg': 'jpeg',
-  '.jpeg': 'jpeg',
-  '.webp': 'webp',
-};
+const OUTPUT_EXTENSIONS = Object.values(OUTPUT_FORMATS).flatMap((format) =>
+  format.extensions.map((extension) => `.${extension}`),
+);
 
 /** --output-format wins; without it the --out extension decides. A contradiction is an error. */
 function outputFormatFor(out: string, flagValue: unknown): unknown {
   const extension = path.extname(out).toLowerCase();
-  const inferred = EXTENSION_FORMATS[extension];
+  const inferred = outputFormatOfPath(out);
   // An unknown format name is left to the schema, whose message lists the valid ones.
-  if (flagValue !== undefined && !Object.values(EXTENSION_FORMATS).includes(flagValue as OutputFormat)) {
+  if (flagValue !== undefined && !OUTPUT_FORMAT_NAMES.includes(flagValue as OutputFormat)) {
     return flagValue;
   }
   if (flagValue === undefined) {
     if (!inferred) {
       throw usage(
-        `cannot tell the output format from "${out}": use a .png, .jpg, .jpeg or .webp name, or --output-format`,
+        `cannot tell the output format from "${out}": use a ${OUTPUT_EXTENSIONS.join(', ')} name, or --output-format`,
       );
     }
     return inferred;
@@ -385,9 +382,8 @@ function backendChoice(flag: string | undefined, env: NodeJS.ProcessEnv): Backen
 
 /** The same spellings as the service's boolean variables (packages/infra config). */
 function oneDnnChoice(env: NodeJS.ProcessEnv): boolean {
-  const value = env.STYLE_ONEDNN;
-  if (value === undefined || ['true', '1', 'yes'].includes(value)) return true;
-  if (['false', '0', 'no', ''].includes(value)) return false;
+  const choice = env.STYLE_ONEDNN === undefined ? true : parseBoolean(env.STYLE_ONEDNN);
+  if (choice !== undefined) return choice;
   throw usage(`STYLE_ONEDNN: must be true or false, got "${env.STYLE_ONEDNN}"`);
 }
 

@@ -1,4 +1,4 @@
-import { StyleTransferError, type StyleErrorCode } from '../errors.js';
+import { StyleTransferError, type StyleErrorCode } from '@neural-style/vocabulary';
 
 /** One exit code per failure class, so scripts can tell "fix your flags" from "fetch the weights". */
 export const EXIT_CODES = {

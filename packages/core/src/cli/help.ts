@@ -1,4 +1,5 @@
-import { BACKEND_CHOICES, STYLIZE_FLAGS, WEIGHTS_FLAGS, type CliFlag } from './args.js';
+import { BACKEND_CHOICES } from '@neural-style/vocabulary';
+import { STYLIZE_FLAGS, WEIGHTS_FLAGS, type CliFlag } from './args.js';
 import { EXIT_CODES } from './exit-codes.js';
 import { OPTION_FLAGS, type OptionFlag, type ValueKind } from './schema-flags.js';
 

@@ -1,4 +1,5 @@
-import type { BackendInfo, LossTerms, ProgressEvent, StylizeResult } from '../hooks.js';
+import type { LossTerms } from '@neural-style/vocabulary';
+import type { BackendInfo, ProgressEvent, StylizeResult } from '../types.js';
 import type { Failure } from './exit-codes.js';
 
 export interface RunStart {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import { StyleOptionsSchema, type StyleOptionsInput } from '../options.js';
+import { StyleOptionsSchema, type StyleOptionsInput } from '@neural-style/vocabulary';
 
 /**
  * Flags for the engine options, derived from StyleOptionsSchema's JSON Schema (types, enums, bounds,

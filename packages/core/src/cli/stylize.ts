@@ -1,8 +1,11 @@
 import path from 'node:path';
 
-import { StyleTransferError } from '../errors.js';
-import type { StylizeResult } from '../hooks.js';
-import { planPasses } from '../multiscale.js';
+import type { StylizeResult } from '../types.js';
+import {
+  OUTPUT_FORMATS,
+  StyleTransferError,
+  totalIterations as countIterations,
+} from '@neural-style/vocabulary';
 import type { StylizeCommand } from './args.js';
 import { CliError } from './exit-codes.js';
 import { ensureWritableDir, readInputImage, writeFileAtomic } from './files.js';
@@ -13,8 +16,6 @@ export interface Interruption {
   signal: AbortSignal;
   reason: () => { name: string; exitCode: number } | undefined;
 }
-
-const SNAPSHOT_EXTENSIONS = { png: 'png', jpeg: 'jpg', webp: 'webp' } as const;
 
 export async function runStylize(
   command: StylizeCommand,
@@ -47,7 +48,7 @@ export async function runStylize(
   // TensorFlow.js), and a missing file should not wait for them.
   const { loadVggWeights, resolveWeightsPath } = await import('../vgg19/load-weights.js');
   const weights = await loadVggWeights(command.weights ?? resolveWeightsPath(undefined, env));
-  const totalIterations = planPasses(command.options).reduce((sum, pass) => sum + pass.iterations, 0);
+  const totalIterations = countIterations(command.options);
   let iteration = 0;
   let lastSnapshot: string | undefined;
   const interrupted = () => {
@@ -88,7 +89,7 @@ export async function runStylize(
           if (command.snapshots === undefined) return;
           const file = path.join(
             command.snapshots,
-            `${snapshot.iteration}.${SNAPSHOT_EXTENSIONS[snapshot.format]}`,
+            `${snapshot.iteration}.${OUTPUT_FORMATS[snapshot.format].extension}`,
           );
           await writeFileAtomic(file, snapshot.image);
           lastSnapshot = file;

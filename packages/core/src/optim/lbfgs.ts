@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { LossTerms } from '../hooks.js';
+import type { LossTerms } from '@neural-style/vocabulary';
 import { strongWolfe } from './line-search.js';
 import { evaluate, type Objective, type Optimizer, type StepResult } from './optimizer.js';
 

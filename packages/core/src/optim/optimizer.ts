@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { StyleTransferError } from '../errors.js';
-import type { LossTerms } from '../hooks.js';
+import { StyleTransferError } from '@neural-style/vocabulary';
+import type { LossTerms } from '@neural-style/vocabulary';
 
 /**
  * One evaluation of the objective at x: the gradient w.r.t. x and the weighted loss terms

@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 
-import { StyleTransferError } from '../errors.js';
+import { StyleTransferError } from '@neural-style/vocabulary';
 
 export const CANONICAL_WEIGHTS_FILE = 'vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5';
 export const CANONICAL_WEIGHTS_URL = `https://storage.googleapis.com/tensorflow/keras-applications/vgg19/${CANONICAL_WEIGHTS_FILE}`;

@@ -2,9 +2,8 @@ import path from 'node:path';
 
 import { Dataset, File, Group, ready } from 'h5wasm/node';
 
-import { StyleTransferError } from '../errors.js';
-import type { DecodedTensor, KerasConvTensorMap } from './load-weights.js';
-import { kerasToCaffeName } from './weights.js';
+import { StyleTransferError } from '@neural-style/vocabulary';
+import { kerasToCaffeName, type DecodedTensor, type KerasConvTensorMap } from './weights.js';
 
 /**
  * Reads Keras HDF5 weight files through h5wasm (its Node build reads host paths directly).

@@ -2,25 +2,16 @@ import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 
-import { StyleTransferError } from '../errors.js';
+import { StyleTransferError } from '@neural-style/vocabulary';
 import { cachedWeightsFile, CANONICAL_WEIGHTS_FILE } from './download.js';
 import { readTfjsConvTensors } from './tfjs-format.js';
-import { kerasToCaffeName, VGG19_CONV_NAMES, type ConvWeights } from './weights.js';
-
-/** A tensor decoded from a weights file: row-major values in the stored shape. */
-export interface DecodedTensor {
-  shape: number[];
-  values: Float32Array;
-}
-
-/** What a format reader found for one Keras conv layer; validation happens in one place, below. */
-export interface KerasConvTensors {
-  kernel?: DecodedTensor;
-  bias?: DecodedTensor;
-}
-
-/** Conv tensors keyed by Keras layer name (block1_conv1 ...). */
-export type KerasConvTensorMap = Map<string, KerasConvTensors>;
+import { VGG19_CONV_NAMES } from '@neural-style/vocabulary';
+import {
+  kerasToCaffeName,
+  type ConvWeights,
+  type KerasConvTensorMap,
+  type KerasConvTensors,
+} from './weights.js';
 
 const HOW_TO_GET_WEIGHTS =
   'run `style-transfer weights` to download the canonical Keras file ' +

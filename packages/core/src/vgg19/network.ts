@@ -1,9 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { StyleTransferError } from '../errors.js';
 import { convBiasRelu, prepareConv, type PreparedConv } from '../ops/conv.js';
-import { VGG19_CONV_NAMES, type ConvWeights, type Vgg19LayerName } from './weights.js';
+import {
+  StyleTransferError,
+  VGG19_CONV_NAMES,
+  type StyleOptions,
+  type Vgg19LayerName,
+} from '@neural-style/vocabulary';
+import type { ConvWeights } from './weights.js';
 
-export type Pooling = 'max' | 'avg';
+export type Pooling = StyleOptions['pooling'];
 
 /**
  * VGG19 built from raw weights as conv/ReLU/pool ops rather than a Keras model, so that the pooling is

@@ -3,8 +3,8 @@ import path from 'node:path';
 
 import { z } from 'zod';
 
-import { StyleTransferError } from '../errors.js';
-import type { KerasConvTensorMap } from './load-weights.js';
+import { StyleTransferError } from '@neural-style/vocabulary';
+import type { KerasConvTensorMap } from './weights.js';
 
 /**
  * Reads a TF.js layers-model directory with plain file reads, so no tfjs-node (which cannot be

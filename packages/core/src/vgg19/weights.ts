@@ -11,27 +11,20 @@ export interface ConvWeights {
   bias: Float32Array;
 }
 
-/** The 16 convolutions in network order; a pool follows the last conv of each block. */
-export const VGG19_CONV_NAMES = [
-  'conv1_1',
-  'conv1_2',
-  'conv2_1',
-  'conv2_2',
-  'conv3_1',
-  'conv3_2',
-  'conv3_3',
-  'conv3_4',
-  'conv4_1',
-  'conv4_2',
-  'conv4_3',
-  'conv4_4',
-  'conv5_1',
-  'conv5_2',
-  'conv5_3',
-  'conv5_4',
-] as const;
+/** A tensor decoded from a weights file: row-major values in the stored shape. */
+export interface DecodedTensor {
+  shape: number[];
+  values: Float32Array;
+}
 
-export type Vgg19LayerName = (typeof VGG19_CONV_NAMES)[number];
+/** What a format reader found for one Keras conv layer; validation happens in one place (assembleConvWeights). */
+export interface KerasConvTensors {
+  kernel?: DecodedTensor;
+  bias?: DecodedTensor;
+}
+
+/** Conv tensors keyed by Keras layer name (block1_conv1 ...). */
+export type KerasConvTensorMap = Map<string, KerasConvTensors>;
 
 /** Keras names a conv "blockB_convC"; we use Caffe's "convB_C". */
 export function kerasToCaffeName(kerasName: string): string | undefined {

@@ -1,5 +1,7 @@
 import type { StyleOptions } from './options.js';
 
+type PlanOptions = Pick<StyleOptions, 'size' | 'iterations' | 'multiscale' | 'multiscaleMinSize'>;
+
 /** One optimisation pass: the output's long side and the iterations spent at that size. */
 export interface Pass {
   longSide: number;
@@ -14,9 +16,7 @@ export interface Pass {
  * the previous one. Large passes start close to the answer, so each gets half the iterations of the one
  * before it.
  */
-export function planPasses(
-  options: Pick<StyleOptions, 'size' | 'iterations' | 'multiscale' | 'multiscaleMinSize'>,
-): Pass[] {
+export function planPasses(options: PlanOptions): Pass[] {
   const sizes = [options.size];
   if (options.multiscale) {
     while (Math.round(sizes[0]! / 2) >= options.multiscaleMinSize) sizes.unshift(Math.round(sizes[0]! / 2));
@@ -29,4 +29,9 @@ export function planPasses(
     iterations = Math.max(1, Math.round(iterations / 2));
     return pass;
   });
+}
+
+/** Iterations of the whole run, across every pass: what progress counts up to. */
+export function totalIterations(options: PlanOptions): number {
+  return planPasses(options).reduce((sum, pass) => sum + pass.iterations, 0);
 }

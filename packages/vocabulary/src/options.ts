@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { VGG19_CONV_NAMES } from './vgg19/weights.js';
+import { StyleTransferError } from './errors.js';
+import { OUTPUT_FORMAT_NAMES } from './formats.js';
+import { VGG19_CONV_NAMES } from './layers.js';
 
 /**
  * The one schema of engine options. The CLI parses flags into it, the API validates request bodies
@@ -102,7 +104,7 @@ export const StyleOptionsSchema = z
       .default(0)
       .describe('Deliver an encoded snapshot every N iterations (0: never).'),
     outputFormat: z
-      .enum(['png', 'jpeg', 'webp'])
+      .enum(OUTPUT_FORMAT_NAMES)
       .default('png')
       .describe('Encoding of the result and snapshots.'),
   })
@@ -123,4 +125,16 @@ export type StyleOptions = z.output<typeof StyleOptionsSchema>;
 
 export function resolveOptions(input: StyleOptionsInput = {}): StyleOptions {
   return StyleOptionsSchema.parse(input);
+}
+
+/** Like resolveOptions, but a refusal is a StyleTransferError INVALID_OPTIONS listing every problem. */
+export function parseOptions(input: StyleOptionsInput): StyleOptions {
+  const parsed = StyleOptionsSchema.safeParse(input);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map(
+      (issue) => `${issue.path.join('.') || 'options'}: ${issue.message}`,
+    );
+    throw new StyleTransferError('INVALID_OPTIONS', `invalid options: ${problems.join('; ')}`);
+  }
+  return parsed.data;
 }

@@ -1,4 +1,4 @@
-import type { StyleOptions } from './options.js';
+import type { BackendName, LossTerms, StyleOptions } from '@neural-style/vocabulary';
 
 /** Encoded images (JPEG/PNG/WebP/TIFF/...) as the caller received them. */
 export interface StylizeInputs {
@@ -7,13 +7,6 @@ export interface StylizeInputs {
   styles: { image: Uint8Array; weight?: number }[];
   /** Start image for init "image". */
   initImage?: Uint8Array;
-}
-
-export interface LossTerms {
-  content: number;
-  style: number;
-  tv: number;
-  total: number;
 }
 
 export interface ProgressEvent {
@@ -36,7 +29,11 @@ export interface SnapshotEvent {
 
 export interface StylizeHooks {
   onProgress?: (event: ProgressEvent) => void | Promise<void>;
+  /** Public snapshots, every options.snapshotEvery iterations. */
   onSnapshot?: (event: SnapshotEvent) => void | Promise<void>;
+  /** Private checkpoints for crash resume (the worker's), every checkpointEvery iterations. */
+  onCheckpoint?: (event: SnapshotEvent) => void | Promise<void>;
+  checkpointEvery?: number;
   /** Checked between iterations; an aborted run rejects with StyleTransferError code ABORTED. */
   signal?: AbortSignal;
   /** Continue a run from a snapshot taken at `iteration` (crash resume): the image becomes the start point. */
@@ -44,7 +41,7 @@ export interface StylizeHooks {
 }
 
 export interface BackendInfo {
-  name: 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+  name: BackendName;
   gpu: boolean;
   /** 'onednn': the wasm backend's convolutions and matrix products run in oneDNN (native AVX-512/AVX2). */
   kernels: 'onednn' | 'builtin';
