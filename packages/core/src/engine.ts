@@ -3,6 +3,7 @@ import { selectBackend } from './backend.js';
 import { combineLuminanceWithChroma, matchColorHistogram, toLuminanceImage } from './color.js';
 import type { BackendInfo, StylizeHooks, StylizeInputs, StylizeResult } from './types.js';
 import { decodeImage, encodeImage, type RgbImage } from './image.js';
+import { decodeStyleMasks, maskForRegion, type StyleMasks } from './masks.js';
 import {
   computeTargets,
   disposeTargets,
@@ -66,7 +67,7 @@ interface PassImages {
   content: RgbImage;
   /** What the content loss compares with: the content image, or its luminance. */
   target: RgbImage;
-  styles: { image: RgbImage; weight: number }[];
+  styles: ({ image: RgbImage; weight: number } & StyleMasks)[];
   init: RgbImage;
 }
 
@@ -205,6 +206,8 @@ class StyleEngine implements Engine {
     styles.forEach((style, i) =>
       assertLargeEnough(style.image, `style image ${i + 1} at this scale`, layers, minimumSide),
     );
+    const masks = await decodeStyleMasks(inputs, limits);
+    styles = styles.map((style, i) => ({ ...style, ...masks[i] }));
     let target = content;
     if (options.preserveColors === 'histogram') {
       styles = styles.map((style) => ({ ...style, image: matchColorHistogram(style.image, content) }));
@@ -222,6 +225,8 @@ class StyleEngine implements Engine {
     const styleTensors = images.styles.map((style) => ({
       image: toNetworkInput(style.image),
       weight: style.weight,
+      mask: style.mask && maskForRegion(style.mask, images.content),
+      styleMask: style.styleMask && maskForRegion(style.styleMask, style.image),
     }));
     try {
       return computeTargets(
@@ -230,9 +235,15 @@ class StyleEngine implements Engine {
         styleTensors,
         { content: options.contentLayers, style: options.styleLayers },
         options.pooling,
+        { styleLoss: options.styleLoss, seed: options.seed },
       );
     } finally {
-      tf.dispose([contentTensor, ...styleTensors.map((style) => style.image)]);
+      tf.dispose([
+        contentTensor,
+        ...styleTensors
+          .flatMap((style) => [style.image, style.mask, style.styleMask])
+          .filter((t) => t !== undefined),
+      ]);
     }
   }
 

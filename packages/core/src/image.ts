@@ -124,6 +124,28 @@ export async function decodeImage(bytes: Uint8Array, opts: DecodeOptions = {}): 
   return { data: Float32Array.from(decoded.data), width: decoded.info.width, height: decoded.info.height };
 }
 
+/** How far a mask's aspect ratio may differ from its image's (rounding of resized masks stays far below). */
+const ASPECT_TOLERANCE = 0.02;
+
+/** Refuses a mask whose aspect ratio is not its image's: stretching it would move the regions. */
+export async function assertSameAspect(
+  mask: Uint8Array,
+  image: Uint8Array,
+  labels: { mask: string; image: string },
+): Promise<void> {
+  const [maskInfo, imageInfo] = await Promise.all([
+    probeImage(mask, { label: labels.mask }),
+    probeImage(image),
+  ]);
+  const ratio = maskInfo.width / maskInfo.height / (imageInfo.width / imageInfo.height);
+  if (Math.abs(ratio - 1) > ASPECT_TOLERANCE) {
+    throw new StyleTransferError(
+      'INVALID_OPTIONS',
+      `${labels.mask} is ${maskInfo.width}x${maskInfo.height} but ${labels.image} is ${imageInfo.width}x${imageInfo.height}: a mask needs its image's aspect ratio`,
+    );
+  }
+}
+
 /** Width and height whose long side is `longSide`, keeping the aspect ratio, at least 1 px each. */
 export function fitLongSide(
   width: number,

@@ -3,8 +3,13 @@ import type { BackendName, LossTerms, StyleOptions } from '@neural-style/vocabul
 /** Encoded images (JPEG/PNG/WebP/TIFF/...) as the caller received them. */
 export interface StylizeInputs {
   content: Uint8Array;
-  /** One or more style images; their Gram targets are blended by weight (normalised to sum 1). */
-  styles: { image: Uint8Array; weight?: number }[];
+  /**
+   * One or more style images; without masks their targets are blended by weight (normalised to sum 1).
+   * `mask` (an encoded grey image with the content's aspect ratio): where this style goes, white = fully,
+   * soft values blend; places no style's mask covers stay the photo. `styleMask` (the style image's aspect
+   * ratio): which part of the painting to take. See masks.ts.
+   */
+  styles: { image: Uint8Array; weight?: number; mask?: Uint8Array; styleMask?: Uint8Array }[];
   /** Start image for init "image". */
   initImage?: Uint8Array;
 }

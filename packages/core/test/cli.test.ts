@@ -188,6 +188,26 @@ describe('style-transfer failures: one stderr line and the exit code of the clas
     expectFailure(run, 3, /style image .*notes\.txt is not a readable image/);
   });
 
+  it('a mask without the content image’s aspect ratio: 2, naming both images', async () => {
+    const mask = path.join(scratch, 'square-mask.png');
+    await writeFile(mask, await makeImage(32, 32, 1));
+    expectFailure(
+      await runCli([...base(), '--mask', mask]),
+      2,
+      /mask .*square-mask\.png is 32x32 but content image .*content\.png is 40x30: a mask needs its image's aspect ratio$/,
+    );
+  });
+
+  it('a mask file that is not an image: 3', async () => {
+    const text = path.join(scratch, 'mask.txt');
+    await writeFile(text, 'not an image');
+    expectFailure(
+      await runCli([...base(), '--mask', text]),
+      3,
+      /mask of style image .*mask\.txt is not a readable image/,
+    );
+  });
+
   it('an out-of-range option value: 2, naming the flag', async () => {
     expectFailure(await runCli([...base(), '--size', '5000']), 2, /--size: must be at most 4096$/);
   });
@@ -280,6 +300,38 @@ describe('argument parsing (in process)', () => {
     expect(stylize('--out', 'a', '--output-format', 'webp').options.outputFormat).toBe('webp');
     expect(() => stylize('--out', 'a.tiff')).toThrow(/cannot tell the output format/);
     expect(() => stylize('--out', 'a.webp', '--output-format', 'png')).toThrow(/does not match/);
+  });
+
+  it('gives each --style the --mask and --style-mask that follow it', () => {
+    const command = parseCommand(
+      [
+        '--content',
+        'c.png',
+        '--style',
+        'a.jpg:2',
+        '--mask',
+        'sky.png',
+        '--style',
+        'b.jpg',
+        '--style-mask',
+        'part.png',
+      ].concat(['--style', 'c.jpg', '--mask', 'ground.png', '--out', 'o.png']),
+      {},
+    ) as StylizeCommand;
+    expect(command.styles).toEqual([
+      { path: 'a.jpg', weight: 2, mask: 'sky.png' },
+      { path: 'b.jpg', styleMask: 'part.png' },
+      { path: 'c.jpg', mask: 'ground.png' },
+    ]);
+    expect(() =>
+      parseCommand(['--content', 'c', '--mask', 'm.png', '--style', 's', '--out', 'o.png'], {}),
+    ).toThrow(/--mask m\.png comes before any --style/);
+    expect(() =>
+      parseCommand(
+        ['--content', 'c', '--style', 's', '--mask', 'm.png', '--mask', 'n.png', '--out', 'o.png'],
+        {},
+      ),
+    ).toThrow(/--style s has two --mask/);
   });
 
   it('rejects inconsistent combinations with one-line usage errors', () => {

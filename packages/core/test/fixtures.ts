@@ -22,16 +22,16 @@ export async function makeImage(width: number, height: number, variant = 0): Pro
 
 /**
  * The paper's layers (content conv4_2, style conv1_1..conv5_1), and loss weights that give the three terms
- * comparable sizes on small random networks.
+ * comparable sizes on small random networks with random ±100 inputs (the normalised losses of losses/).
  */
 export const paperLayers = {
   content: ['conv4_2'],
   style: ['conv1_1', 'conv2_1', 'conv3_1', 'conv4_1', 'conv5_1'],
 };
 export const testLossWeights = {
-  content: 1e-2,
-  style: 1,
-  tv: 1e-3,
+  content: 1,
+  style: 1e-3,
+  tv: 1e-2,
   styleLayers: new Map(paperLayers.style.map((layer) => [layer, 0.2])),
 };
 

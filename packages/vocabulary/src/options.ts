@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { StyleTransferError } from './errors.js';
 import { OUTPUT_FORMAT_NAMES } from './formats.js';
 import { VGG19_CONV_NAMES } from './layers.js';
+import { STYLE_LOSS_NAMES } from './losses.js';
 
 /**
  * The one schema of engine options. The CLI parses flags into it, the API validates request bodies
@@ -53,9 +54,27 @@ export const StyleOptionsSchema = z
       .max(2 ** 31 - 1)
       .default(0)
       .describe('Random seed: the same seed gives the same run on the same backend.'),
-    contentWeight: z.number().min(0).default(1).describe('alpha: weight of the content loss.'),
-    styleWeight: z.number().min(0).default(1000).describe('beta: weight of the style loss.'),
-    tvWeight: z.number().min(0).default(1e-3).describe('Weight of the total-variation smoothness loss.'),
+    contentWeight: z
+      .number()
+      .min(0)
+      .default(1)
+      .describe('alpha: weight of the content loss (a mean over positions and channels).'),
+    styleWeight: z
+      .number()
+      .min(0)
+      .default(100)
+      .describe('beta: weight of the style loss (normalised Grams: the same at every size).'),
+    tvWeight: z
+      .number()
+      .min(0)
+      .default(60)
+      .describe('Weight of the total-variation smoothness loss (a mean over pixels).'),
+    styleLoss: z
+      .enum(STYLE_LOSS_NAMES)
+      .default('gram')
+      .describe(
+        'gram: Gram matrices (Gatys et al.); sliced-wasserstein: sorted random projections of the features (Heitz et al. 2021).',
+      ),
     contentLayers: z
       .array(layerName)
       .min(1)

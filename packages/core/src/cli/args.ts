@@ -44,6 +44,18 @@ export const STYLIZE_FLAGS: readonly CliFlag[] = [
       'Style image; repeat the flag to blend several, each with an optional blend weight (default 1).',
   },
   {
+    name: 'mask',
+    value: 'FILE',
+    description:
+      "Where the preceding --style goes: a grey image with the content's aspect ratio, white = this style, soft values blend; places no mask covers stay the photo.",
+  },
+  {
+    name: 'style-mask',
+    value: 'FILE',
+    description:
+      'Which part of the preceding --style image to take: a grey image with its aspect ratio, white = use.',
+  },
+  {
     name: 'out',
     alias: 'o',
     value: 'FILE',
@@ -102,6 +114,10 @@ if (clash) throw new Error(`engine option --${clash.name} clashes with a CLI fla
 export interface StyleSpec {
   path: string;
   weight?: number;
+  /** --mask after this --style. */
+  mask?: string;
+  /** --style-mask after this --style. */
+  styleMask?: string;
 }
 
 export type Reporting = 'human' | 'quiet' | 'json' | 'json-quiet';
@@ -137,16 +153,20 @@ const usage = (message: string) => new CliError('usage', message);
 /** What the user gave, flag by flag; repeated flags keep every value in order. */
 type Given = Map<string, string[]>;
 
+/** CLI flags in the order given, for flags that belong to the one before them (--mask after --style). */
+type Sequence = { name: string; value: string }[];
+
 /** Parses the arguments after the program name. Throws CliError('usage') with a one-line message. */
 export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Command {
   const [first, ...rest] = argv;
   if (first === 'weights') return weightsCommand(rest);
   const args = first === 'stylize' ? rest : argv;
   const optionValues: Record<string, unknown> = {};
-  const given = readFlags(args, STYLIZE_FLAGS, optionValues);
+  const sequence: Sequence = [];
+  const given = readFlags(args, STYLIZE_FLAGS, optionValues, sequence);
   if (given.has('help')) return { kind: 'help', topic: 'stylize' };
   if (given.has('version')) return { kind: 'version' };
-  return stylizeCommand(given, optionValues, env);
+  return stylizeCommand(given, sequence, optionValues, env);
 }
 
 function weightsCommand(argv: readonly string[]): Command {
@@ -168,6 +188,7 @@ function readFlags(
   argv: readonly string[],
   cliFlags: readonly CliFlag[],
   optionValues?: Record<string, unknown>,
+  sequence: Sequence = [],
 ): Given {
   const given: Given = new Map();
   const optionFlags = optionValues ? OPTION_FLAGS : [];
@@ -196,8 +217,10 @@ function readFlags(
     if (cliFlag) {
       if (!cliFlag.value && inline !== undefined) throw usage(`${written} takes no value`);
       const values = given.get(cliFlag.name) ?? [];
-      values.push(cliFlag.value ? takeValue() : '');
+      const value = cliFlag.value ? takeValue() : '';
+      values.push(value);
       given.set(cliFlag.name, values);
+      sequence.push({ name: cliFlag.name, value });
       continue;
     }
     const match = name === undefined ? undefined : findOptionFlag(optionFlags, name);
@@ -283,11 +306,12 @@ function required(given: Given, name: string, placeholder: string): string {
 
 function stylizeCommand(
   given: Given,
+  sequence: Sequence,
   optionValues: Record<string, unknown>,
   env: NodeJS.ProcessEnv,
 ): Command {
   const content = required(given, 'content', 'FILE');
-  const styles = (given.get('style') ?? []).map(parseStyleSpec);
+  const styles = styleSpecs(sequence);
   if (styles.length === 0) throw usage('missing --style FILE[:WEIGHT] (see --help)');
   const out = required(given, 'out', 'FILE');
 
@@ -329,6 +353,23 @@ function stylizeCommand(
     maxInputPixels: maxInputPixels(last(given, 'max-input-pixels')),
     reporting: json ? (quiet ? 'json-quiet' : 'json') : quiet ? 'quiet' : 'human',
   };
+}
+
+/** Each --style with the --mask and --style-mask that follow it. */
+function styleSpecs(sequence: Sequence): StyleSpec[] {
+  const styles: StyleSpec[] = [];
+  for (const { name, value } of sequence) {
+    if (name === 'style') styles.push(parseStyleSpec(value));
+    if (name !== 'mask' && name !== 'style-mask') continue;
+    const style = styles.at(-1);
+    if (!style)
+      throw usage(`--${name} ${value} comes before any --style: put it after the style it belongs to`);
+    const key = name === 'mask' ? 'mask' : 'styleMask';
+    if (style[key] !== undefined)
+      throw usage(`--style ${style.path} has two --${name} (${style[key]}, ${value})`);
+    style[key] = value;
+  }
+  return styles;
 }
 
 /** `path:weight`, unless the whole argument names an existing file (a colon may belong to the name). */

@@ -9,6 +9,7 @@ import {
 import type { StylizeCommand } from './args.js';
 import { CliError } from './exit-codes.js';
 import { ensureWritableDir, readInputImage, writeFileAtomic } from './files.js';
+import { assertSameAspect } from '../image.js';
 import type { Reporter } from './progress.js';
 
 /** Why the run is being stopped: the signal's name and the exit code it maps to (128 + number). */
@@ -28,14 +29,23 @@ export async function runStylize(
   const several = command.styles.length > 1;
   const content = await readInputImage(command.content, 'content image', maxInputPixels);
   const styles = await Promise.all(
-    command.styles.map(async (style, index) => ({
-      image: await readInputImage(
-        style.path,
-        several ? `style image ${index + 1}` : 'style image',
-        maxInputPixels,
-      ),
-      weight: style.weight,
-    })),
+    command.styles.map(async (style, index) => {
+      const label = several ? `style image ${index + 1}` : 'style image';
+      const image = await readInputImage(style.path, label, maxInputPixels);
+      // Masks fail here, before the weights load, like the images themselves.
+      const readMask = async (file: string | undefined, what: string, of: Uint8Array, ofLabel: string) => {
+        if (file === undefined) return undefined;
+        const mask = await readInputImage(file, `${what} of ${label}`, maxInputPixels);
+        await assertSameAspect(mask, of, { mask: `${what} ${file}`, image: ofLabel });
+        return mask;
+      };
+      return {
+        image,
+        weight: style.weight,
+        mask: await readMask(style.mask, 'mask', content, `content image ${command.content}`),
+        styleMask: await readMask(style.styleMask, 'style mask', image, `${label} ${style.path}`),
+      };
+    }),
   );
   const initImage =
     command.initImage === undefined

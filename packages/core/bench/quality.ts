@@ -1,0 +1,194 @@
+/**
+ * Quality benchmark: runs content × style pairs of ../shared at one size with the engine's defaults (plus
+ * any --options), writes a contact sheet (content, style, ours, the Torch reference where there is one) and
+ * prints one JSON object on stdout: per pair the final weighted losses, the style share
+ * style / (style + content), and times. Progress goes to stderr. See docs/gallery.md.
+ *
+ *   npm run bench:quality -- [--pairs tubingen_starry,golden_gate_kahlo|all] [--size 256] [--sizes 128,256]
+ *                            [--iterations N] [--options '{"styleLoss":"sliced-wasserstein"}']
+ *                            [--sheet docs/images/quality-sheet.png] [--out-dir DIR] [--suffix _sw]
+ *
+ * --out-dir writes each result (NAME_SIZE{suffix}.png) as soon as it is done, so a long run keeps what it finished.
+ * --sizes runs every pair at each size (for the size-invariance check); the sheet then shows the last size.
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import sharp from 'sharp';
+import {
+  errorMessage,
+  resolveOptions,
+  type LossTerms,
+  type StyleOptionsInput,
+} from '@neural-style/vocabulary';
+import { createEngine } from '../src/engine.js';
+import { loadVggWeights } from '../src/vgg19/load-weights.js';
+import { sharedWeights } from './jobs.js';
+import { REFERENCE_PAIRS, contentPath, referencePath, stylePath, type Pair } from './pairs.js';
+
+const DEFAULT_PAIRS = [
+  'tubingen_starry',
+  'tubingen_scream',
+  'golden_gate_kahlo',
+  'pitt_picasso_content_5_style_10',
+];
+const SHEET_ROW_HEIGHT = 192;
+
+function fail(message: string): never {
+  process.stderr.write(`bench:quality: ${message} (see the header of packages/core/bench/quality.ts)\n`);
+  process.exit(2);
+}
+
+const { values: args } = (() => {
+  try {
+    return parseArgs({
+      options: {
+        pairs: { type: 'string', default: DEFAULT_PAIRS.join(',') },
+        size: { type: 'string', default: '256' },
+        sizes: { type: 'string' },
+        iterations: { type: 'string' },
+        options: { type: 'string', default: '{}' },
+        sheet: { type: 'string' },
+        'out-dir': { type: 'string' },
+        suffix: { type: 'string', default: '' },
+      },
+    });
+  } catch (error) {
+    fail(errorMessage(error));
+  }
+})();
+
+const pairs: Pair[] =
+  args.pairs === 'all'
+    ? [...REFERENCE_PAIRS]
+    : args.pairs
+        .split(',')
+        .map((name) => REFERENCE_PAIRS.find((pair) => pair.name === name) ?? fail(`unknown pair ${name}`));
+const sizes = (args.sizes ?? args.size).split(',').map(Number);
+if (sizes.some((size) => !Number.isInteger(size) || size < 16)) fail('--size/--sizes need integers ≥ 16');
+let extraOptions: StyleOptionsInput;
+try {
+  extraOptions = JSON.parse(args.options) as StyleOptionsInput;
+} catch (error) {
+  fail(`--options is not JSON: ${errorMessage(error)}`);
+}
+if (!existsSync(sharedWeights)) fail(`needs the VGG19 weights in ${sharedWeights}`);
+
+const log = (line: string): void => void process.stderr.write(`[quality] ${line}\n`);
+const round = (value: number, digits = 4): number => Number(value.toPrecision(digits));
+
+interface PairResult {
+  pair: string;
+  size: number;
+  width: number;
+  height: number;
+  losses: LossTerms;
+  styleShare: number;
+  seconds: number;
+  secondsPerIteration: number;
+  image: Uint8Array;
+}
+
+const engine = await createEngine({ weights: await loadVggWeights(sharedWeights) });
+const options: StyleOptionsInput = {
+  ...extraOptions,
+  ...(args.iterations ? { iterations: Number(args.iterations) } : {}),
+};
+const results: PairResult[] = [];
+try {
+  for (const size of sizes) {
+    for (const pair of pairs) {
+      const started = performance.now();
+      const result = await engine.stylize(
+        { content: await readFile(contentPath(pair)), styles: [{ image: await readFile(stylePath(pair)) }] },
+        { ...options, size },
+        {
+          onProgress: (event) => {
+            if (event.iteration % 50 === 0) {
+              log(
+                `${pair.name} ${size}px ${event.iteration}/${event.iterations} loss ${event.losses.total.toExponential(3)}`,
+              );
+            }
+          },
+        },
+      );
+      const { content, style } = result.losses;
+      const entry: PairResult = {
+        pair: pair.name,
+        size,
+        width: result.width,
+        height: result.height,
+        losses: result.losses,
+        styleShare: round(style / (style + content), 3),
+        seconds: round((performance.now() - started) / 1000, 3),
+        secondsPerIteration: round(result.secondsPerIteration, 3),
+        image: result.image,
+      };
+      results.push(entry);
+      log(`${pair.name} ${size}px: style share ${entry.styleShare}, ${entry.seconds} s`);
+      if (args['out-dir']) {
+        await mkdir(args['out-dir'], { recursive: true });
+        await writeFile(path.join(args['out-dir'], `${pair.name}_${size}${args.suffix}.png`), result.image);
+      }
+    }
+  }
+} finally {
+  engine.dispose();
+}
+
+if (args.sheet)
+  await writeContactSheet(
+    args.sheet,
+    results.filter((r) => r.size === sizes.at(-1)),
+  );
+
+process.stdout.write(
+  `${JSON.stringify(
+    {
+      backend: engine.backend,
+      options: resolveOptions(options),
+      results: results.map(({ image: _image, ...rest }) => rest),
+    },
+    null,
+    2,
+  )}\n`,
+);
+
+/** One row per pair: content, style, ours, the reference (where there is one), each SHEET_ROW_HEIGHT high. */
+async function writeContactSheet(file: string, rows: PairResult[]): Promise<void> {
+  const tile = async (input: Buffer | Uint8Array) => {
+    const { data, info } = await sharp(input)
+      .resize({ height: SHEET_ROW_HEIGHT })
+      .png()
+      .toBuffer({ resolveWithObject: true });
+    return { data, width: info.width };
+  };
+  const composites: sharp.OverlayOptions[] = [];
+  let sheetWidth = 0;
+  for (const [row, result] of rows.entries()) {
+    const pair = REFERENCE_PAIRS.find((p) => p.name === result.pair)!;
+    const reference = referencePath(pair);
+    const sources = [
+      await readFile(contentPath(pair)),
+      await readFile(stylePath(pair)),
+      result.image,
+      ...(reference ? [await readFile(reference)] : []),
+    ];
+    let left = 0;
+    for (const source of sources) {
+      const { data, width } = await tile(source);
+      composites.push({ input: data, left, top: row * SHEET_ROW_HEIGHT });
+      left += width;
+    }
+    sheetWidth = Math.max(sheetWidth, left);
+  }
+  await mkdir(path.dirname(file), { recursive: true });
+  await sharp({
+    create: { width: sheetWidth, height: rows.length * SHEET_ROW_HEIGHT, channels: 3, background: '#ffffff' },
+  })
+    .composite(composites)
+    .png()
+    .toFile(file);
+  log(`contact sheet: ${file}`);
+}
