@@ -4,12 +4,13 @@
  * so peak RSS is per configuration. See docs/performance.md.
  *
  *   npm run bench -- [--sizes 64,128,256] [--optimizers adam,lbfgs] [--poolings avg,max] [--iterations 10]
+ *                    [--style-losses gram,sliced-wasserstein]
  *                    [--warmup 2] [--threads N] [--backend auto|wasm|cpu|tensorflow] [--kernels onednn|builtin]
  *                    [--quick] [--pytorch]
  *   npm run bench -- --throughput N [--throughput-iterations 20] [--throughput-size 256]
  *
  * --pytorch runs bench/pytorch_gatys.py on the same shapes right after each configuration and adds the
- * ratio ours/PyTorch. --kernels builtin keeps XNNPACK for every op on wasm (the path without oneDNN).
+ * ratio ours/PyTorch (Gram loss only: the PyTorch script has no sliced Wasserstein). --kernels builtin keeps XNNPACK for every op on wasm (the path without oneDNN).
  * --throughput N runs only the throughput comparison: N jobs side by side (threads/N threads each) against
  * the same N jobs one after another (all threads), extrapolated to 300 iterations.
  */
@@ -18,6 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { STYLE_LOSS_NAMES } from '@neural-style/vocabulary';
 import type { BackendChoice } from '../src/backend.js';
 import { runJob, type JobOutcome, type JobReport, type JobSpec } from './jobs.js';
 
@@ -49,6 +51,7 @@ const { values: args } = (() => {
         sizes: { type: 'string' },
         optimizers: { type: 'string' },
         poolings: { type: 'string' },
+        'style-losses': { type: 'string', default: 'gram' },
         iterations: { type: 'string' },
         warmup: { type: 'string', default: '2' },
         threads: { type: 'string', default: String(os.availableParallelism()) },
@@ -75,6 +78,7 @@ const poolings = listOf('poolings', args.poolings ?? (args.quick ? 'avg' : 'avg,
   'avg',
   'max',
 ] as const);
+const styleLosses = listOf('style-losses', args['style-losses'], STYLE_LOSS_NAMES);
 const iterations = positiveInt('iterations', args.iterations ?? '10');
 const warmup = positiveInt('warmup', args.warmup);
 const threads = positiveInt('threads', args.threads);
@@ -177,8 +181,8 @@ async function configurations(pytorch: PytorchRunner | undefined) {
   const results = [];
   for (const size of sizes) {
     for (const optimizer of optimizers) {
-      for (const pooling of poolings) {
-        const label = `${size}px ${optimizer} ${pooling}`;
+      for (const [pooling, styleLoss] of poolings.flatMap((p) => styleLosses.map((l) => [p, l] as const))) {
+        const label = `${size}px ${optimizer} ${pooling} ${styleLoss}`;
         const load = loadAverage()[0];
         const outcome = await job({
           label,
@@ -187,9 +191,10 @@ async function configurations(pytorch: PytorchRunner | undefined) {
           iterations: 1 + warmup + iterations,
           optimizer,
           pooling,
+          styleLoss,
         });
         if (!outcome.message.ok) {
-          results.push({ size, optimizer, pooling, error: outcome.message.error });
+          results.push({ size, optimizer, pooling, styleLoss, error: outcome.message.error });
           continue;
         }
         const report = outcome.message.report;
@@ -200,6 +205,7 @@ async function configurations(pytorch: PytorchRunner | undefined) {
           height: report.height,
           optimizer,
           pooling,
+          styleLoss,
           timedIterations: timedIterations(report, 'ms').length,
           secondsPerIteration: round(seconds, 4),
           cpuSecondsPerIteration: round(median(timedIterations(report, 'cpuMs')), 4),
@@ -218,7 +224,7 @@ async function configurations(pytorch: PytorchRunner | undefined) {
         log(
           `${label} (${report.width}x${report.height}): ${ours.secondsPerIteration} s/it, ${ours.gflops} GFLOP/s, ${ours.peakRssMB} MB, load ${load}`,
         );
-        if (!pytorch) {
+        if (!pytorch || styleLoss !== 'gram') {
           results.push(ours);
           continue;
         }
@@ -254,7 +260,13 @@ async function throughput(jobs: number) {
   const jobIterations = positiveInt('throughput-iterations', args['throughput-iterations']);
   if (jobIterations < 2) fail('--throughput-iterations needs at least 2');
   // The engine's defaults, as a service job would run.
-  const spec = { size, iterations: jobIterations, optimizer: 'lbfgs', pooling: 'avg' } as const;
+  const spec = {
+    size,
+    iterations: jobIterations,
+    optimizer: 'lbfgs',
+    pooling: 'avg',
+    styleLoss: 'gram',
+  } as const;
   const summary = (wallSeconds: number, costs: ReturnType<typeof jobCost>[], batchSeconds: number) => ({
     wallSeconds: round(wallSeconds, 1),
     jobs: costs,

@@ -105,6 +105,7 @@ async function run(spec: JobSpec): Promise<JobReport> {
         iterations: spec.iterations,
         optimizer: spec.optimizer,
         pooling: spec.pooling,
+        styleLoss: spec.styleLoss,
         init: 'content',
       },
       {

@@ -2,6 +2,7 @@
 import { fork } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { StyleLossName } from '@neural-style/vocabulary';
 import type { BackendChoice } from '../src/backend.js';
 import type { BackendInfo } from '../src/types.js';
 import type { OneDnnInfo } from '../src/ops/onednn.js';
@@ -23,6 +24,7 @@ export interface JobSpec {
   iterations: number;
   optimizer: 'adam' | 'lbfgs';
   pooling: 'max' | 'avg';
+  styleLoss: StyleLossName;
 }
 
 export interface JobReport {

@@ -15,7 +15,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import sharp from 'sharp';
+import sharp, { type OverlayOptions } from 'sharp';
 import {
   errorMessage,
   resolveOptions,
@@ -164,7 +164,7 @@ async function writeContactSheet(file: string, rows: PairResult[]): Promise<void
       .toBuffer({ resolveWithObject: true });
     return { data, width: info.width };
   };
-  const composites: sharp.OverlayOptions[] = [];
+  const composites: OverlayOptions[] = [];
   let sheetWidth = 0;
   for (const [row, result] of rows.entries()) {
     const pair = REFERENCE_PAIRS.find((p) => p.name === result.pair)!;

@@ -9,6 +9,9 @@ import {
   slicedWassersteinLoss,
   slicedWassersteinTarget,
 } from '../src/losses/sliced-wasserstein.js';
+import { createEngine } from '../src/engine.js';
+import { randomVggWeights } from '../src/testing.js';
+import { makeImage } from './fixtures.js';
 
 afterAll(async () => {
   await tf.setBackend('cpu');
@@ -74,5 +77,29 @@ describe.each(['cpu', 'wasm'])('sliced Wasserstein loss (%s)', (backend) => {
     }
     expect(Array.from(analytic).some((value) => Math.abs(value) > 1e-4)).toBe(true);
     tf.dispose([features, style, directions, target.quantiles]);
+  });
+});
+
+describe('stylize with styleLoss sliced-wasserstein', () => {
+  it('lowers the loss, repeats with the same seed, and returns the tensor count to baseline', async () => {
+    const engine = await createEngine({ weights: randomVggWeights({ seed: 5 }), backend: 'wasm' });
+    try {
+      const inputs = { content: await makeImage(40, 30, 0), styles: [{ image: await makeImage(32, 32, 3) }] };
+      const options = { size: 32, iterations: 15, styleLoss: 'sliced-wasserstein', seed: 3 } as const;
+      const before = tf.memory().numTensors;
+      const run = async () => {
+        const totals: number[] = [];
+        await engine.stylize(inputs, options, {
+          onProgress: (event) => void totals.push(event.losses.total),
+        });
+        return totals;
+      };
+      const first = await run();
+      expect(tf.memory().numTensors).toBe(before);
+      expect(first.at(-1)!).toBeLessThan(first[0]! / 2);
+      expect(await run()).toEqual(first);
+    } finally {
+      engine.dispose();
+    }
   });
 });
