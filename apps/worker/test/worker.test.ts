@@ -9,6 +9,7 @@ import {
   FsStorage,
   JobEventHub,
   JobStore,
+  parseIterationImageKey,
   publishCancel,
   storageKeys,
 } from '@neural-style/infra';
@@ -164,13 +165,15 @@ describe('graceful shutdown', () => {
     const first = await worker();
     const job = await submitJob({ redis, storage, prefix, queue }, { size: 32, iterations: 40 });
     // Without user snapshots the worker checkpoints every tenth of the run (4 iterations here).
-    await waitFor(async () => (await storage.list(`jobs/${job.id}/snapshots/`)).length > 0);
+    await waitFor(async () => (await storage.list(storageKeys.checkpoints(job.id))).length > 0);
     await first.close(0);
 
     const handedBack = await queue.getJob(job.id);
     expect(await handedBack?.getState()).toBe('waiting');
     expect(handedBack?.attemptsMade).toBe(0);
-    const checkpoint = Number(/(\d+)\.png$/.exec((await storage.list(`jobs/${job.id}/snapshots/`))[0]!)?.[1]);
+    const [checkpointKey, ...older] = await storage.list(storageKeys.checkpoints(job.id));
+    expect(older).toEqual([]);
+    const checkpoint = parseIterationImageKey(checkpointKey!)?.iteration ?? 0;
     expect(checkpoint).toBeGreaterThan(0);
 
     await worker();
@@ -179,5 +182,8 @@ describe('graceful shutdown', () => {
     const queued = await finishedEntry(queue, job.id);
     expect(queued.returnvalue.resumedFrom).toBeGreaterThanOrEqual(checkpoint);
     expect(done.snapshots).toEqual([]);
+    expect(await storage.list(storageKeys.snapshots(job.id))).toEqual([]);
+    // Resume points go once the job is done.
+    expect(await storage.list(storageKeys.checkpoints(job.id))).toEqual([]);
   });
 });
