@@ -38,4 +38,22 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The API process checks uploads with sharp but never runs the engine: TensorFlow stays out of it.
+    files: ['apps/api/src/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(@neural-style/core(/(?!image$).*)?|@tensorflow/.*)$',
+              allowTypeImports: true,
+              message: 'The API may load only @neural-style/core/image from the engine package.',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

@@ -1,7 +1,13 @@
 import { UnrecoverableError, WaitingError, type SandboxedJob } from 'bullmq';
 import type { ProgressEvent, SnapshotEvent, StylizeInputs } from '@neural-style/core';
 import { isInputError, OUTPUT_FORMATS, StyleTransferError, totalIterations } from '@neural-style/vocabulary';
-import { isTerminal, QueueJobDataSchema, type Job, type QueueJobData } from '@neural-style/contract';
+import {
+  isTerminal,
+  QueueJobDataSchema,
+  type Job,
+  type JobEvent,
+  type QueueJobData,
+} from '@neural-style/contract';
 import {
   parseIterationImageKey,
   publishJobEvent,
@@ -194,10 +200,7 @@ class RunHooks {
       this.local.abort(ABORT_REASONS.canceled);
       return;
     }
-    await publishJobEvent(this.ctx.redis, this.ctx.config.queuePrefix, this.data.jobId, {
-      event: 'progress',
-      data: progress,
-    });
+    await this.publish({ event: 'progress', data: progress });
   }
 
   /** A snapshot the user asked for: stored, listed in the record, published. */
@@ -207,12 +210,7 @@ class RunHooks {
     const added = await this.ctx.jobStore.addSnapshot(this.data.jobId, { iteration: event.iteration, key });
     if (!added.applied) return;
     const snapshot = added.job.snapshots.find((entry) => entry.iteration === event.iteration);
-    if (snapshot) {
-      await publishJobEvent(this.ctx.redis, this.ctx.config.queuePrefix, this.data.jobId, {
-        event: 'snapshot',
-        data: snapshot,
-      });
-    }
+    if (snapshot) await this.publish({ event: 'snapshot', data: snapshot });
   }
 
   /** A private checkpoint: stored, and the older ones deleted (only the newest is needed for resume). */
@@ -223,5 +221,9 @@ class RunHooks {
       (other) => other !== key,
     );
     await Promise.all(stale.map((other) => this.ctx.storage.delete(other)));
+  }
+
+  private publish(event: JobEvent): Promise<void> {
+    return publishJobEvent(this.ctx.redis, this.ctx.config.queuePrefix, this.data.jobId, event);
   }
 }
