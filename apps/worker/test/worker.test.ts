@@ -186,4 +186,28 @@ describe('graceful shutdown', () => {
     // Resume points go once the job is done.
     expect(await storage.list(storageKeys.checkpoints(job.id))).toEqual([]);
   });
+
+  it('resumes from the user’s newest snapshot, and writes no checkpoints when snapshots come as often', async () => {
+    const first = await worker();
+    // A tenth of 40 iterations is 4: snapshots every 4 make private checkpoints redundant.
+    const job = await submitJob(
+      { redis, storage, prefix, queue },
+      { size: 32, iterations: 40, snapshotEvery: 4 },
+    );
+    await waitForJob(jobs, job.id, (record) => record.snapshots.length > 0);
+    await first.close(0);
+    const handedBack = await jobs.get(job.id);
+    const newest = handedBack?.job.snapshots.at(-1)?.iteration ?? 0;
+    expect(newest).toBeGreaterThan(0);
+    expect(await storage.list(storageKeys.checkpoints(job.id))).toEqual([]);
+
+    await worker();
+    const done = await waitForJob(jobs, job.id, (record) => record.status === 'succeeded');
+    const queued = await finishedEntry(queue, job.id);
+    expect(queued.returnvalue.resumedFrom).toBe(newest);
+    expect(done.snapshots.map((snapshot) => snapshot.iteration)).toEqual([
+      4, 8, 12, 16, 20, 24, 28, 32, 36, 40,
+    ]);
+    expect(await storage.list(storageKeys.checkpoints(job.id))).toEqual([]);
+  });
 });
