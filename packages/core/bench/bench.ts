@@ -22,6 +22,7 @@ import { parseArgs } from 'node:util';
 import { STYLE_LOSS_NAMES } from '@neural-style/vocabulary';
 import type { BackendChoice } from '../src/backend.js';
 import { runJob, type JobOutcome, type JobReport, type JobSpec } from './jobs.js';
+import { errorMessage } from '@neural-style/vocabulary';
 
 const USAGE = 'see the header of packages/core/bench/bench.ts';
 const EXTRAPOLATED_ITERATIONS = 300;
@@ -65,7 +66,7 @@ const { values: args } = (() => {
       },
     });
   } catch (error) {
-    fail(error instanceof Error ? error.message : String(error));
+    fail(errorMessage(error));
   }
 })();
 
