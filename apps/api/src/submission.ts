@@ -10,7 +10,8 @@ import {
   type ImageSource,
   type WebhookSubscription,
 } from '@neural-style/contract';
-import { StyleOptionsSchema, type StyleOptions } from '@neural-style/vocabulary';
+import { StyleOptionsSchema, StyleTransferError, type StyleOptions } from '@neural-style/vocabulary';
+import { assertSameAspect } from '@neural-style/core/image';
 import {
   assertPublicUrl,
   fetchPublicUrl,
@@ -18,6 +19,7 @@ import {
   UrlForbiddenError,
   UrlResponseTooLargeError,
   type Config,
+  type StyleInput,
 } from '@neural-style/infra';
 import { issuesToErrors, ProblemError } from './problem.js';
 import { validateImage } from './images.js';
@@ -25,10 +27,17 @@ import { validateImage } from './images.js';
 /** An image as the request names it: bytes already uploaded, or a URL still to fetch. */
 type ImageRef = { label: string } & ({ bytes: Uint8Array } | { url: string });
 
+/** A style's optional masks (where it goes; which part of it to take). */
+interface StyleMaskRefs {
+  mask?: ImageRef;
+  styleMask?: ImageRef;
+}
+const MASK_PARTS = ['mask', 'styleMask'] as const;
+
 /** A POST /jobs request after parsing, before any network access or image check. */
 export interface Submission {
   content: ImageRef;
-  styles: (ImageRef & { weight: number })[];
+  styles: (ImageRef & { weight: number } & StyleMaskRefs)[];
   init?: ImageRef;
   options: StyleOptions;
   webhook?: WebhookSubscription;
@@ -39,7 +48,7 @@ export interface Submission {
 /** A submission whose images are downloaded and checked. */
 export interface ValidatedSubmission extends Omit<Submission, 'content' | 'styles' | 'init'> {
   content: Uint8Array;
-  styles: { bytes: Uint8Array; weight: number }[];
+  styles: StyleInput[];
   init?: Uint8Array;
 }
 
@@ -57,23 +66,27 @@ export async function parseSubmission(request: FastifyRequest, config: Config): 
 async function parseMultipart(request: FastifyRequest, config: Config): Promise<Submission> {
   const hash = createHash('sha256').update('multipart\0');
   const files: { content?: Uint8Array; init?: Uint8Array; style: Uint8Array[] } = { style: [] };
+  // Mask parts belong to the style part before them.
+  const masks: StyleMaskRefs[] = [];
   const fields = new Map<string, string>();
   const parts = request.parts({
-    limits: { fileSize: config.maxUploadBytes, files: MAX_STYLES + 2, fields: 16, fieldSize: 64 * 1024 },
+    limits: { fileSize: config.maxUploadBytes, files: 3 * MAX_STYLES + 2, fields: 16, fieldSize: 64 * 1024 },
   });
   for await (const part of parts) {
     if (part.type === 'file') {
       const bytes = await readFile(part, config.maxUploadBytes);
       hash.update(`${part.fieldname}\0${bytes.length}\0`).update(bytes);
       if (part.fieldname === 'style') files.style.push(bytes);
-      else if (part.fieldname === 'content' || part.fieldname === 'init') {
+      else if ((MASK_PARTS as readonly string[]).includes(part.fieldname)) {
+        attachMask(masks, files.style.length, part.fieldname as (typeof MASK_PARTS)[number], bytes);
+      } else if (part.fieldname === 'content' || part.fieldname === 'init') {
         if (files[part.fieldname])
           throw new ProblemError('VALIDATION_FAILED', `Send only one "${part.fieldname}" file`);
         files[part.fieldname] = bytes;
       } else {
         throw new ProblemError(
           'VALIDATION_FAILED',
-          `Unknown file part "${part.fieldname}"; expected content, style or init`,
+          `Unknown file part "${part.fieldname}"; expected content, style, mask, styleMask or init`,
         );
       }
     } else {
@@ -107,6 +120,7 @@ async function parseMultipart(request: FastifyRequest, config: Config): Promise<
       label: `style image ${index + 1}`,
       bytes,
       weight: weights?.[index] ?? 1,
+      ...masks[index],
     })),
     ...(files.init ? { init: { label: 'init image', bytes: files.init } } : {}),
     options: parseOptions(parseJsonField('options', fields.get('options'), z.unknown()) ?? {}),
@@ -121,6 +135,27 @@ async function parseMultipart(request: FastifyRequest, config: Config): Promise<
     fingerprint: hash.digest('hex'),
   };
 }
+
+function attachMask(
+  masks: StyleMaskRefs[],
+  styles: number,
+  kind: (typeof MASK_PARTS)[number],
+  bytes: Uint8Array,
+): void {
+  if (styles === 0) {
+    throw new ProblemError(
+      'VALIDATION_FAILED',
+      `A "${kind}" part must follow the "style" part it belongs to`,
+    );
+  }
+  const refs = (masks[styles - 1] ??= {});
+  if (refs[kind])
+    throw new ProblemError('VALIDATION_FAILED', `Style image ${styles} has two "${kind}" parts`);
+  refs[kind] = { label: maskLabel(kind, styles - 1), bytes };
+}
+
+const maskLabel = (kind: (typeof MASK_PARTS)[number], index: number): string =>
+  `${kind === 'mask' ? 'mask' : 'style mask'} of style image ${index + 1}`;
 
 async function readFile(part: MultipartFile, maxBytes: number): Promise<Uint8Array> {
   const buffer = await part.toBuffer().catch((error: unknown) => {
@@ -181,6 +216,12 @@ function parseJson(body: unknown, config: Config): Submission {
     styles: request.styles.map((style, index) => ({
       ...source(style, `style image ${index + 1}`),
       weight: style.weight ?? 1,
+      ...Object.fromEntries(
+        MASK_PARTS.flatMap((kind) => {
+          const mask = style[kind];
+          return mask ? [[kind, source(mask, maskLabel(kind, index))]] : [];
+        }),
+      ),
     })),
     ...(request.init ? { init: source(request.init, 'init image') } : {}),
     options: parseOptions(request.options ?? {}),
@@ -255,12 +296,37 @@ export async function validateSubmission(
     submission.init ? load(submission.init) : undefined,
     ...submission.styles.map(load),
   ]);
+  const withMasks = await Promise.all(
+    submission.styles.map(async (style, index): Promise<StyleInput> => {
+      const image = styles[index]!;
+      const loadMask = async (ref: ImageRef | undefined, of: Uint8Array, ofLabel: string) => {
+        if (!ref) return undefined;
+        const bytes = await load(ref);
+        await assertSameAspect(bytes, of, { mask: ref.label, image: ofLabel }).catch((error: unknown) => {
+          throw error instanceof StyleTransferError
+            ? new ProblemError('MASK_MISMATCH', error.message)
+            : error;
+        });
+        return bytes;
+      };
+      const [mask, styleMask] = await Promise.all([
+        loadMask(style.mask, content!, 'the content image'),
+        loadMask(style.styleMask, image, style.label),
+      ]);
+      return {
+        bytes: image,
+        weight: style.weight,
+        ...(mask ? { mask } : {}),
+        ...(styleMask ? { styleMask } : {}),
+      };
+    }),
+  );
   return {
     options: submission.options,
     fingerprint: submission.fingerprint,
     ...(submission.webhook ? { webhook: submission.webhook } : {}),
     content: content!,
-    styles: styles.map((bytes, index) => ({ bytes: bytes!, weight: submission.styles[index]!.weight })),
+    styles: withMasks,
     ...(init ? { init } : {}),
   };
 }

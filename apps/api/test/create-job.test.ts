@@ -48,7 +48,7 @@ describe('POST /jobs', () => {
     const job = JobSchema.parse(response.json());
     expect(response.headers.location).toBe(`/jobs/${job.id}`);
     expect(job.status).toBe('queued');
-    expect(job.options).toMatchObject({ iterations: 7, size: 64, optimizer: 'lbfgs', styleWeight: 1000 });
+    expect(job.options).toMatchObject({ iterations: 7, size: 64, optimizer: 'lbfgs', styleWeight: 100 });
 
     const queued = await api.services.jobQueue.getJob(job.id);
     const data = QueueJobDataSchema.parse(queued?.data);

@@ -194,6 +194,7 @@ export interface components {
         | 'PAYLOAD_TOO_LARGE'
         | 'IMAGE_INVALID'
         | 'IMAGE_TOO_LARGE'
+        | 'MASK_MISMATCH'
         | 'URL_FORBIDDEN'
         | 'URL_FETCH_FAILED'
         | 'UNAUTHORIZED'
@@ -290,20 +291,26 @@ export interface components {
          */
         seed: number;
         /**
-         * @description alpha: weight of the content loss.
+         * @description alpha: weight of the content loss (a mean over positions and channels).
          * @default 1
          */
         contentWeight: number;
         /**
-         * @description beta: weight of the style loss.
-         * @default 1000
+         * @description beta: weight of the style loss (normalised Grams: the same at every size).
+         * @default 100
          */
         styleWeight: number;
         /**
-         * @description Weight of the total-variation smoothness loss.
-         * @default 0.001
+         * @description Weight of the total-variation smoothness loss (a mean over pixels).
+         * @default 10
          */
         tvWeight: number;
+        /**
+         * @description gram: Gram matrices (Gatys et al.); sliced-wasserstein: sorted random projections of the features (Heitz et al. 2021).
+         * @default gram
+         * @enum {string}
+         */
+        styleLoss: 'gram' | 'sliced-wasserstein';
         /**
          * @description Layers whose activations define content.
          * @default [
@@ -455,6 +462,10 @@ export interface components {
           url: string;
           /** @description Relative weight in the style blend (default 1). */
           weight?: number;
+          /** @description Where this style goes: a grey image with the content's aspect ratio, white = this style, soft values blend; places no style's mask covers stay the photo (options.styleLoss gram). */
+          mask?: components['schemas']['ImageSourceInput'];
+          /** @description Which part of this style image to take: a grey image with the style image's aspect ratio, white = use. */
+          styleMask?: components['schemas']['ImageSourceInput'];
         }
       | {
           /**
@@ -464,6 +475,10 @@ export interface components {
           data: string;
           /** @description Relative weight in the style blend (default 1). */
           weight?: number;
+          /** @description Where this style goes: a grey image with the content's aspect ratio, white = this style, soft values blend; places no style's mask covers stay the photo (options.styleLoss gram). */
+          mask?: components['schemas']['ImageSourceInput'];
+          /** @description Which part of this style image to take: a grey image with the style image's aspect ratio, white = use. */
+          styleMask?: components['schemas']['ImageSourceInput'];
         };
     CreateJobRequestInput: {
       content: components['schemas']['ImageSourceInput'];
@@ -515,20 +530,26 @@ export interface components {
          */
         seed: number;
         /**
-         * @description alpha: weight of the content loss.
+         * @description alpha: weight of the content loss (a mean over positions and channels).
          * @default 1
          */
         contentWeight: number;
         /**
-         * @description beta: weight of the style loss.
-         * @default 1000
+         * @description beta: weight of the style loss (normalised Grams: the same at every size).
+         * @default 100
          */
         styleWeight: number;
         /**
-         * @description Weight of the total-variation smoothness loss.
-         * @default 0.001
+         * @description Weight of the total-variation smoothness loss (a mean over pixels).
+         * @default 10
          */
         tvWeight: number;
+        /**
+         * @description gram: Gram matrices (Gatys et al.); sliced-wasserstein: sorted random projections of the features (Heitz et al. 2021).
+         * @default gram
+         * @enum {string}
+         */
+        styleLoss: 'gram' | 'sliced-wasserstein';
         /**
          * @description Layers whose activations define content.
          * @default [
@@ -650,6 +671,10 @@ export interface components {
       style: string[];
       /** @description JSON array of weights, one per style part, e.g. [1, 0.5]. */
       styleWeights?: string;
+      /** @description Mask of the style part just before it: where that style goes (a grey image with the content's aspect ratio, white = this style). */
+      mask?: string[];
+      /** @description Which part of the style part just before it to take (a grey image with its aspect ratio). */
+      styleMask?: string[];
       /**
        * Format: binary
        * @description Start image for options.init = "image".
@@ -697,6 +722,7 @@ export interface components {
         | 'PAYLOAD_TOO_LARGE'
         | 'IMAGE_INVALID'
         | 'IMAGE_TOO_LARGE'
+        | 'MASK_MISMATCH'
         | 'URL_FORBIDDEN'
         | 'URL_FETCH_FAILED'
         | 'UNAUTHORIZED'
@@ -793,20 +819,26 @@ export interface components {
          */
         seed: number;
         /**
-         * @description alpha: weight of the content loss.
+         * @description alpha: weight of the content loss (a mean over positions and channels).
          * @default 1
          */
         contentWeight: number;
         /**
-         * @description beta: weight of the style loss.
-         * @default 1000
+         * @description beta: weight of the style loss (normalised Grams: the same at every size).
+         * @default 100
          */
         styleWeight: number;
         /**
-         * @description Weight of the total-variation smoothness loss.
-         * @default 0.001
+         * @description Weight of the total-variation smoothness loss (a mean over pixels).
+         * @default 10
          */
         tvWeight: number;
+        /**
+         * @description gram: Gram matrices (Gatys et al.); sliced-wasserstein: sorted random projections of the features (Heitz et al. 2021).
+         * @default gram
+         * @enum {string}
+         */
+        styleLoss: 'gram' | 'sliced-wasserstein';
         /**
          * @description Layers whose activations define content.
          * @default [
@@ -958,6 +990,10 @@ export interface components {
           url: string;
           /** @description Relative weight in the style blend (default 1). */
           weight?: number;
+          /** @description Where this style goes: a grey image with the content's aspect ratio, white = this style, soft values blend; places no style's mask covers stay the photo (options.styleLoss gram). */
+          mask?: components['schemas']['ImageSource'];
+          /** @description Which part of this style image to take: a grey image with the style image's aspect ratio, white = use. */
+          styleMask?: components['schemas']['ImageSource'];
         }
       | {
           /**
@@ -967,6 +1003,10 @@ export interface components {
           data: string;
           /** @description Relative weight in the style blend (default 1). */
           weight?: number;
+          /** @description Where this style goes: a grey image with the content's aspect ratio, white = this style, soft values blend; places no style's mask covers stay the photo (options.styleLoss gram). */
+          mask?: components['schemas']['ImageSource'];
+          /** @description Which part of this style image to take: a grey image with the style image's aspect ratio, white = use. */
+          styleMask?: components['schemas']['ImageSource'];
         };
     CreateJobRequest: {
       content: components['schemas']['ImageSource'];
@@ -1018,20 +1058,26 @@ export interface components {
          */
         seed: number;
         /**
-         * @description alpha: weight of the content loss.
+         * @description alpha: weight of the content loss (a mean over positions and channels).
          * @default 1
          */
         contentWeight: number;
         /**
-         * @description beta: weight of the style loss.
-         * @default 1000
+         * @description beta: weight of the style loss (normalised Grams: the same at every size).
+         * @default 100
          */
         styleWeight: number;
         /**
-         * @description Weight of the total-variation smoothness loss.
-         * @default 0.001
+         * @description Weight of the total-variation smoothness loss (a mean over pixels).
+         * @default 10
          */
         tvWeight: number;
+        /**
+         * @description gram: Gram matrices (Gatys et al.); sliced-wasserstein: sorted random projections of the features (Heitz et al. 2021).
+         * @default gram
+         * @enum {string}
+         */
+        styleLoss: 'gram' | 'sliced-wasserstein';
         /**
          * @description Layers whose activations define content.
          * @default [
@@ -1153,6 +1199,10 @@ export interface components {
       style: string[];
       /** @description JSON array of weights, one per style part, e.g. [1, 0.5]. */
       styleWeights?: string;
+      /** @description Mask of the style part just before it: where that style goes (a grey image with the content's aspect ratio, white = this style). */
+      mask?: string[];
+      /** @description Which part of the style part just before it to take (a grey image with its aspect ratio). */
+      styleMask?: string[];
       /**
        * Format: binary
        * @description Start image for options.init = "image".

@@ -21,8 +21,17 @@ const weight = z
   .optional()
   .describe('Relative weight in the style blend (default 1).');
 
+const masks = {
+  mask: ImageSourceSchema.optional().describe(
+    "Where this style goes: a grey image with the content's aspect ratio, white = this style, soft values blend; places no style's mask covers stay the photo (options.styleLoss gram).",
+  ),
+  styleMask: ImageSourceSchema.optional().describe(
+    "Which part of this style image to take: a grey image with the style image's aspect ratio, white = use.",
+  ),
+};
+
 export const StyleSourceSchema = z
-  .union([z.strictObject({ url, weight }), z.strictObject({ data, weight })])
+  .union([z.strictObject({ url, weight, ...masks }), z.strictObject({ data, weight, ...masks })])
   .meta({ id: 'StyleSource' });
 export type StyleSource = z.infer<typeof StyleSourceSchema>;
 
@@ -52,6 +61,18 @@ export const CreateJobMultipartBodySchema = z
       .max(MAX_STYLES)
       .describe('One or more style image files (repeat the part).'),
     styleWeights: z.string().optional().describe('JSON array of weights, one per style part, e.g. [1, 0.5].'),
+    mask: z
+      .array(z.string().meta({ format: 'binary' }))
+      .max(MAX_STYLES)
+      .optional()
+      .describe(
+        "Mask of the style part just before it: where that style goes (a grey image with the content's aspect ratio, white = this style).",
+      ),
+    styleMask: z
+      .array(z.string().meta({ format: 'binary' }))
+      .max(MAX_STYLES)
+      .optional()
+      .describe('Which part of the style part just before it to take (a grey image with its aspect ratio).'),
     init: z
       .string()
       .meta({ format: 'binary' })

@@ -18,7 +18,16 @@ export const QueueJobDataSchema = z.object({
   options: StyleOptionsSchema,
   inputs: z.object({
     content: z.string(),
-    styles: z.array(z.object({ key: z.string(), weight: z.number().positive() })).min(1),
+    styles: z
+      .array(
+        z.object({
+          key: z.string(),
+          weight: z.number().positive(),
+          mask: z.string().optional(),
+          styleMask: z.string().optional(),
+        }),
+      )
+      .min(1),
     init: z.string().optional(),
   }),
   webhook: WebhookSubscriptionSchema.optional(),

@@ -24,8 +24,16 @@ export interface NewJob {
   options: Job['options'];
   webhook?: WebhookSubscription;
   content: Uint8Array;
-  styles: { bytes: Uint8Array; weight: number }[];
+  styles: StyleInput[];
   init?: Uint8Array;
+}
+
+/** A style image with its blend weight and optional masks, as the API validated them. */
+export interface StyleInput {
+  bytes: Uint8Array;
+  weight: number;
+  mask?: Uint8Array;
+  styleMask?: Uint8Array;
 }
 
 /** The engine's result as the record and storage need it. */
@@ -72,13 +80,25 @@ export class JobLifecycle {
       styles: input.styles.map((style, index) => ({
         key: storageKeys.style(id, index),
         weight: style.weight,
+        ...(style.mask ? { mask: storageKeys.mask(id, index) } : {}),
+        ...(style.styleMask ? { styleMask: storageKeys.styleMask(id, index) } : {}),
       })),
       ...(input.init ? { init: storageKeys.init(id) } : {}),
     };
     await storage.put(inputs.content, input.content, 'application/octet-stream');
+    const styleFiles = input.styles.flatMap(
+      (style, index): [string | undefined, Uint8Array | undefined][] => {
+        const keys = inputs.styles[index]!;
+        return [
+          [keys.key, style.bytes],
+          [keys.mask, style.mask],
+          [keys.styleMask, style.styleMask],
+        ];
+      },
+    );
     await Promise.all(
-      input.styles.map((style, index) =>
-        storage.put(inputs.styles[index]!.key, style.bytes, 'application/octet-stream'),
+      styleFiles.flatMap(([key, bytes]) =>
+        key && bytes ? [storage.put(key, bytes, 'application/octet-stream')] : [],
       ),
     );
     if (input.init && inputs.init) await storage.put(inputs.init, input.init, 'application/octet-stream');

@@ -67,7 +67,7 @@ export const StyleOptionsSchema = z
     tvWeight: z
       .number()
       .min(0)
-      .default(60)
+      .default(10)
       .describe('Weight of the total-variation smoothness loss (a mean over pixels).'),
     styleLoss: z
       .enum(STYLE_LOSS_NAMES)

@@ -147,6 +147,10 @@ async function loadInputs(storage: Storage, data: QueueJobData): Promise<Stylize
       data.inputs.styles.map(async (style, i) => ({
         image: await read(style.key, `style image ${i + 1}`),
         weight: style.weight,
+        ...(style.mask ? { mask: await read(style.mask, `mask of style image ${i + 1}`) } : {}),
+        ...(style.styleMask
+          ? { styleMask: await read(style.styleMask, `style mask of style image ${i + 1}`) }
+          : {}),
       })),
     ),
     data.inputs.init ? read(data.inputs.init, 'init image') : undefined,

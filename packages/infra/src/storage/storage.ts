@@ -70,6 +70,8 @@ export const storageKeys = {
   job: jobFolder,
   content: (jobId: string) => `${jobFolder(jobId)}inputs/content`,
   style: (jobId: string, index: number) => `${jobFolder(jobId)}inputs/style-${index}`,
+  mask: (jobId: string, index: number) => `${jobFolder(jobId)}inputs/style-${index}-mask`,
+  styleMask: (jobId: string, index: number) => `${jobFolder(jobId)}inputs/style-${index}-style-mask`,
   init: (jobId: string) => `${jobFolder(jobId)}inputs/init`,
   output: (jobId: string, format: OutputFormat) =>
     `${jobFolder(jobId)}output.${OUTPUT_FORMATS[format].extension}`,
