@@ -15,7 +15,7 @@ import {
 } from '@neural-style/infra';
 import { deleteKeysWithPrefix, uniquePrefix } from '@neural-style/infra/testing';
 import { startWorker, type RunningWorker } from '../src/index.js';
-import { tempDir, testEnv, writeTinyWeights } from './support/fixtures.js';
+import { makePng, tempDir, testEnv, writeTinyWeights } from './support/fixtures.js';
 import { finishedEntry, styleQueue, submitJob, waitFor, waitForJob } from './support/jobs.js';
 
 const prefix = uniquePrefix('worker');
@@ -142,6 +142,17 @@ describe('style worker', () => {
     const queued = await finishedEntry(queue, job.id);
     expect(await queued.getState()).toBe('failed');
     expect(queued.attemptsMade).toBe(1);
+  });
+
+  it('passes a style’s mask to the engine (a mask of the wrong shape fails the job with its message)', async () => {
+    const job = await submitJob(
+      { redis, storage, prefix, queue },
+      { size: 32, iterations: 5 },
+      { mask: await makePng(32, 32, 1) },
+    );
+    const failed = await waitForJob(jobs, job.id, (record) => record.status === 'failed');
+    expect(failed.error?.code).toBe('INVALID_OPTIONS');
+    expect(failed.error?.message).toMatch(/mask of style image 1 is 32x32 but the content image is 40x32/);
   });
 
   it('stops a running job when it is canceled', async () => {

@@ -9,7 +9,7 @@ import { makePng } from './fixtures.js';
 export async function submitJob(
   deps: { redis: Redis; storage: Storage; prefix: string; queue: Queue<QueueJobData> },
   options: StyleOptionsInput,
-  extra: { content?: Uint8Array; webhook?: WebhookSubscription; attempts?: number } = {},
+  extra: { content?: Uint8Array; mask?: Uint8Array; webhook?: WebhookSubscription; attempts?: number } = {},
 ): Promise<Job> {
   const jobs = new JobStore(deps.redis, { prefix: deps.prefix, publicUrl: 'http://api.test' });
   const resolved = resolveOptions(options);
@@ -22,13 +22,15 @@ export async function submitJob(
   const style = storageKeys.style(job.id, 0);
   await deps.storage.put(content, extra.content ?? (await makePng(40, 32, 0)), 'image/png');
   await deps.storage.put(style, await makePng(32, 32, 3), 'image/png');
+  const mask = extra.mask ? storageKeys.mask(job.id, 0) : undefined;
+  if (mask && extra.mask) await deps.storage.put(mask, extra.mask, 'image/png');
   await deps.queue.add(
     'style',
     {
       jobId: job.id,
       tenant: 'public',
       options: resolved,
-      inputs: { content, styles: [{ key: style, weight: 1 }] },
+      inputs: { content, styles: [{ key: style, weight: 1, ...(mask ? { mask } : {}) }] },
       ...(extra.webhook ? { webhook: extra.webhook } : {}),
     },
     { jobId: job.id, attempts: extra.attempts ?? 3, backoff: { type: 'exponential', delay: 200 } },
