@@ -4,6 +4,7 @@ import '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
+  QUANTILE_LEVELS,
   SLICED_WASSERSTEIN_SCALE,
   randomDirections,
   slicedWassersteinLoss,
@@ -48,7 +49,7 @@ describe.each(['cpu', 'wasm'])('sliced Wasserstein loss (%s)', (backend) => {
     const directions = tf.tensor2d([[1]]);
     const quantiles = slicedWassersteinTarget([{ features: style, weight: 1 }], directions, 11);
     const values = Array.from(quantiles.dataSync());
-    expect(values.map((v) => Number(v.toFixed(5)))).toEqual([5, 4.5, 4, 3.5, 3, 2.5, 2, 1.5, 1, 0.5, 0]);
+    expect(values.map((v) => Number(v.toFixed(5)))).toEqual([0, 0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4, 4.5, 5]);
     tf.dispose([style, directions, quantiles]);
   });
 
@@ -77,6 +78,29 @@ describe.each(['cpu', 'wasm'])('sliced Wasserstein loss (%s)', (backend) => {
     }
     expect(Array.from(analytic).some((value) => Math.abs(value) > 1e-4)).toBe(true);
     tf.dispose([features, style, directions, target.quantiles]);
+  });
+});
+
+describe('sliced Wasserstein above QUANTILE_LEVELS positions (sampled ranks)', () => {
+  it('stays near zero for the same distribution and near the exact value for a shifted one', async () => {
+    await tf.setBackend('wasm');
+    // 48·48 = 2304 positions > 1024 levels.
+    const features = tf.randomNormal([1, 48, 48, 4], 0, 1, 'float32', 11) as tf.Tensor4D;
+    const shuffled = tf.reverse(features, [1, 2]) as tf.Tensor4D;
+    const shifted = tf.add(features, 0.5) as tf.Tensor4D;
+    const directions = randomDirections(4, 12);
+    const loss = (style: tf.Tensor4D) =>
+      tf.tidy(() => {
+        const quantiles = slicedWassersteinTarget([{ features: style, weight: 1 }], directions, 2304);
+        expect(quantiles.shape).toEqual([4, QUANTILE_LEVELS]);
+        return slicedWassersteinLoss(features, { directions, quantiles }).dataSync()[0]!;
+      });
+    const sums = tf.tidy(() => tf.sum(directions, 0)).dataSync();
+    // Shifting by 0.5 shifts each projection by 0.5·Σ_c v_c.
+    const exact = (SLICED_WASSERSTEIN_SCALE * Array.from(sums).reduce((a, b) => a + (0.5 * b) ** 2, 0)) / 4;
+    expect(loss(shuffled)).toBeLessThan(exact / 20);
+    expect(Math.abs(loss(shifted) - exact)).toBeLessThan(exact / 10);
+    tf.dispose([features, shuffled, shifted, directions]);
   });
 });
 
