@@ -15,6 +15,7 @@ import { failJob, type Announcer } from './announce.js';
 import type { JobOutcome } from './run-job.js';
 import { childExecArgv, siblingModule } from './sandbox.js';
 import { createWebhookWorker, DEFAULT_WEBHOOK_DELIVERY } from './webhooks/webhook-worker.js';
+import { ensureVgg19Weights } from './weights.js';
 
 /** A job whose worker died is handed to another one this many times before it is failed. */
 const MAX_STALLED_COUNT = 3;
@@ -45,7 +46,9 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
   const env = options.env ?? process.env;
   const log = options.log ?? ((line: string) => console.log(line));
   const config = loadConfig(env);
-  const backend = options.preflight === false ? undefined : await preflight(env);
+  // The engine processes load the weights this resolves to (downloaded on first start when unset).
+  const childEnv = { ...env, VGG19_WEIGHTS: await ensureVgg19Weights(config, env, log) };
+  const backend = options.preflight === false ? undefined : await preflight(childEnv);
   if (backend) {
     const kernels =
       backend.kernels === 'onednn'
@@ -71,7 +74,7 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
     prefix,
     concurrency: config.worker.concurrency,
     useWorkerThreads: false,
-    workerForkOptions: { execArgv: childExecArgv(), env },
+    workerForkOptions: { execArgv: childExecArgv(), env: childEnv },
     lockDuration: config.worker.lockMs,
     stalledInterval: config.worker.stalledIntervalMs,
     maxStalledCount: MAX_STALLED_COUNT,
