@@ -26,6 +26,7 @@ const TITLES: Record<ErrorCode, string> = {
   RATE_LIMITED: 'Too many requests',
   COST_LIMIT_EXCEEDED: 'The job would cost more than allowed',
   URI_TOO_LONG: 'URI too long',
+  REQUEST_TIMEOUT: 'Request timeout',
   HEADERS_TOO_LARGE: 'Request headers too large',
   SERVER_BUSY: 'The server is busy',
   NOT_READY: 'Service not ready',

@@ -4,8 +4,10 @@ import { QUEUE_NAMES, type QueueJobData, type WebhookDeliveryData } from '@neura
 import type { BackendInfo } from '@neural-style/core';
 import {
   connectRedis,
+  describeRedisStateChange,
   duplicateRedis,
   JobStore,
+  RedisHealthLog,
   loadConfig,
   subscribeCancels,
   type Config,
@@ -60,6 +62,8 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
   }
 
   const redis = await connectRedis(config.redisUrl, { name: 'worker' });
+  // Redis outages: one line when it goes away and one when it is back, not a stack per retry.
+  const redisHealth = new RedisHealthLog((change) => log(describeRedisStateChange(change))).watch(redis);
   const subscriber = await duplicateRedis(redis, 'worker-cancels');
   const prefix = config.queuePrefix;
   const announcer: Announcer = {
@@ -79,7 +83,8 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
     stalledInterval: config.worker.stalledIntervalMs,
     maxStalledCount: MAX_STALLED_COUNT,
   });
-  styleWorker.on('error', (error) => log(`worker: ${error.message}`));
+  styleWorker.on('error', (error) => redisHealth.error(error, 'style worker'));
+  announcer.webhooks.on('error', (error) => redisHealth.error(error, 'webhooks queue'));
   styleWorker.on('lockRenewalFailed', (jobIds) => {
     for (const id of jobIds) styleWorker.cancelJob(id, ABORT_REASONS.lockLost);
   });
@@ -94,6 +99,7 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
   // emits no 'failed' on any worker; only the queue's event stream reports it.
   const eventsConnection = await duplicateRedis(redis, 'worker-queue-events');
   const queueEvents = new QueueEvents(QUEUE_NAMES.jobs, { connection: eventsConnection, prefix });
+  queueEvents.on('error', (error) => redisHealth.error(error, 'queue events'));
   queueEvents.on('failed', ({ jobId, failedReason }) => {
     if (!/stalled/i.test(failedReason)) return;
     void failJob(announcer, jobId, {
@@ -115,7 +121,7 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
         maxAttempts: config.webhooks.maxAttempts,
       })
     : undefined;
-  if (webhookWorker) webhookWorker.on('error', (error) => log(`webhooks: ${error.message}`));
+  if (webhookWorker) webhookWorker.on('error', (error) => redisHealth.error(error, 'webhook worker'));
   else log('worker: WEBHOOK_SECRET is not set, so webhooks are not delivered');
 
   await styleWorker.waitUntilReady();

@@ -22,6 +22,8 @@ import {
 import type { ApiServices } from '../services.js';
 import { IdempotencyStore, parseIdempotencyKey } from '../idempotency.js';
 import { ProblemError } from '../problem.js';
+import { preferredWaitSeconds } from '../prefer.js';
+import { CostLedger } from '../job-limits.js';
 import { AUTH_PROBLEMS, problemResponses } from '../schemas.js';
 import { parseSubmission, validateSubmission, type ValidatedSubmission } from '../submission.js';
 
@@ -46,6 +48,7 @@ const jobNotFound = (id: string) => new ProblemError('NOT_FOUND', `No job ${id}`
 export const jobRoutes: FastifyPluginAsyncZod<{ services: ApiServices }> = async (app, { services }) => {
   const { config, jobStore } = services;
   const idempotency = new IdempotencyStore(services.redis, config.queuePrefix);
+  const costs = new CostLedger(services.redis, config.queuePrefix, config.cost.maxPerTenantPerHour);
 
   app.post(
     '/jobs',
@@ -63,12 +66,13 @@ export const jobRoutes: FastifyPluginAsyncZod<{ services: ApiServices }> = async
         response: {
           200: JobSchema.describe('The job finished within Prefer: wait.'),
           202: JobSchema.describe('The job is queued (or running).'),
-          ...problemResponses(400, ...AUTH_PROBLEMS, 409, 413, 415, 422),
+          ...problemResponses(400, ...AUTH_PROBLEMS, 409, 413, 415, 422, 503),
         },
       },
     },
     async (request, reply) => {
       const submission = await parseSubmission(request, config);
+      const chargeCost = (cost: number) => costs.charge(request.tenant, cost);
       const key = parseIdempotencyKey(request.headers['idempotency-key']);
       let job: Job;
       if (key) {
@@ -80,14 +84,22 @@ export const jobRoutes: FastifyPluginAsyncZod<{ services: ApiServices }> = async
           return answerJob(reply, services, existing, request.headers.prefer);
         }
         try {
-          job = await createJob(services, request.tenant, await validateSubmission(submission, config));
+          job = await createJob(
+            services,
+            request.tenant,
+            await validateSubmission(submission, config, chargeCost),
+          );
         } catch (error) {
           await idempotency.abandon(request.tenant, key);
           throw error;
         }
         await idempotency.complete(request.tenant, key, submission.fingerprint, job.id);
       } else {
-        job = await createJob(services, request.tenant, await validateSubmission(submission, config));
+        job = await createJob(
+          services,
+          request.tenant,
+          await validateSubmission(submission, config, chargeCost),
+        );
       }
       return answerJob(reply, services, job, request.headers.prefer);
     },
@@ -236,12 +248,6 @@ async function answerJob(reply: FastifyReply, services: ApiServices, job: Job, p
   reply.header('preference-applied', `wait=${seconds}`);
   const current = await waitForTerminal(services, job.id, seconds * 1000);
   return reply.code(isTerminal(current.status) ? 200 : 202).send(current);
-}
-
-/** `Prefer: wait=N` (RFC 7240), capped; undefined when not asked for. */
-function preferredWaitSeconds(prefer: string | undefined, max: number): number | undefined {
-  const requested = /(?:^|[,;\s])wait=(\d+)/.exec(prefer ?? '')?.[1];
-  return requested === undefined ? undefined : Math.min(Number(requested), max);
 }
 
 async function waitForTerminal(services: ApiServices, id: string, timeoutMs: number): Promise<Job> {
