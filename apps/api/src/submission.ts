@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { MultipartFile, MultipartValue } from '@fastify/multipart';
 import { z } from 'zod';
@@ -224,7 +224,7 @@ function parseJson(body: unknown, config: Config): Submission {
     ...(request.init ? { init: source(request.init, 'init image') } : {}),
     options: parseOptions(request.options ?? {}),
     ...(request.webhook ? { webhook: parseWebhook(request.webhook) } : {}),
-    fingerprint: createHash('sha256').update('json\0').update(canonicalJson(body)).digest('hex'),
+    fingerprint: hashCanonicalJson(createHash('sha256').update('json\0'), body).digest('hex'),
   };
 }
 
@@ -260,15 +260,34 @@ function describeErrors(what: string, errors: { path: string; message: string }[
   return `Invalid ${what}: ${listed.join('; ')}${errors.length > 3 ? ` (and ${errors.length - 3} more)` : ''}`;
 }
 
-/** JSON with sorted keys, so the same body hashes the same whatever the key order. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+/**
+ * Hashes JSON with sorted keys, so the same body hashes the same whatever the key order. Streams into the
+ * hash instead of building the canonical text: a 100 MB body of base64 images is never copied whole.
+ */
+function hashCanonicalJson(hash: Hash, value: unknown): Hash {
+  if (Array.isArray(value)) {
+    hash.update('[');
+    value.forEach((entry, index) => hashCanonicalJson(index > 0 ? hash.update(',') : hash, entry));
+    return hash.update(']');
+  }
   if (value && typeof value === 'object') {
     const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([key, entry]) => `${JSON.stringify(key)}:${canonicalJson(entry)}`).join(',')}}`;
+    hash.update('{');
+    entries.forEach(([key, entry], index) => {
+      hash.update(`${index > 0 ? ',' : ''}${JSON.stringify(key)}:`);
+      hashCanonicalJson(hash, entry);
+    });
+    return hash.update('}');
   }
-  return JSON.stringify(value);
+  // Strings JSON.stringify would leave as they are (base64 images) go in without a quoted copy.
+  if (typeof value === 'string' && !NEEDS_JSON_ESCAPE.test(value))
+    return hash.update('"').update(value).update('"');
+  return hash.update(JSON.stringify(value));
 }
+
+/** Characters JSON.stringify escapes (quote, backslash, controls) or may (surrogates). */
+// eslint-disable-next-line no-control-regex
+const NEEDS_JSON_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 /** Downloads URL images (SSRF-guarded), checks every image and the webhook URL. Nothing is stored yet. */
 export async function validateSubmission(

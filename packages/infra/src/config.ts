@@ -60,7 +60,7 @@ const EnvSchema = z.object({
   API_KEYS: apiKeys,
   RATE_LIMIT_PER_MINUTE: nonNegativeInt.default(120),
   AUTH_FAILURES_PER_MINUTE: nonNegativeInt.default(10),
-  MAX_INFLIGHT_BODY_BYTES: nonNegativeInt.default(256 * 1024 * 1024),
+  MAX_INFLIGHT_BODY_BYTES: nonNegativeInt.default(128 * 1024 * 1024),
   MAX_JOB_COST: nonNegativeNumber.default(1000),
   MAX_TENANT_COST_PER_HOUR: nonNegativeNumber.default(10_000),
   MAX_UPLOAD_BYTES: positiveInt.default(20 * 1024 * 1024),
