@@ -2,6 +2,7 @@ import path from 'node:path';
 import { startApiServer, type ApiServer } from '@neural-style/api';
 import { loadConfig, startLocalRedisIfNeeded } from '@neural-style/infra';
 import { startWorker, type RunningWorker } from '@neural-style/worker';
+import { errorMessage } from '@neural-style/vocabulary';
 
 /**
  * `npm start`: API and worker in one process on one machine, with filesystem storage by default and
@@ -52,6 +53,6 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   // Configuration, Redis and engine problems (missing weights, no GPU) all explain themselves in one line.
-  console.error(error instanceof Error ? error.message : String(error));
+  console.error(errorMessage(error));
   process.exit(1);
 });

@@ -43,8 +43,6 @@ export interface ValidatedSubmission extends Omit<Submission, 'content' | 'style
   content: Uint8Array;
   styles: { bytes: Uint8Array; weight: number }[];
   init?: Uint8Array;
-  /** Megapixel-iterations the job holds a worker for (see jobCost), already charged to the tenant. */
-  cost: number;
 }
 
 /** Charges a job's cost to the tenant's hourly budget; rejects with COST_LIMIT_EXCEEDED when over. */
@@ -330,7 +328,6 @@ export async function validateSubmission(
     content: content.bytes,
     styles: styles.map((style, index) => ({ bytes: style.bytes, weight: submission.styles[index]!.weight })),
     ...(init ? { init: init.bytes } : {}),
-    cost,
   };
 }
 

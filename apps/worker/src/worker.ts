@@ -1,21 +1,21 @@
 import { fork } from 'node:child_process';
-import { Queue, QueueEvents, Worker, type Job as QueueJob } from 'bullmq';
+import { QueueEvents, Worker, type Job as QueueJob } from 'bullmq';
 import { QUEUE_NAMES, type QueueJobData, type WebhookDeliveryData } from '@neural-style/contract';
 import type { BackendInfo } from '@neural-style/core';
 import {
   connectRedis,
+  createJobServices,
   describeRedisStateChange,
   duplicateRedis,
-  JobStore,
   RedisHealthLog,
   loadConfig,
   subscribeCancels,
   type Config,
+  type JobLifecycle,
 } from '@neural-style/infra';
 import { ABORT_REASONS } from './abort-reasons.js';
-import { failJob, type Announcer } from './announce.js';
-import type { JobOutcome } from './run-job.js';
-import { childExecArgv, siblingModule } from './sandbox.js';
+import type { JobOutcome } from './child/run-job.js';
+import { childExecArgv, childModule } from './sandbox.js';
 import { createWebhookWorker, DEFAULT_WEBHOOK_DELIVERY } from './webhooks/webhook-worker.js';
 import { ensureVgg19Weights } from './weights.js';
 
@@ -66,14 +66,9 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
   const redisHealth = new RedisHealthLog((change) => log(describeRedisStateChange(change))).watch(redis);
   const subscriber = await duplicateRedis(redis, 'worker-cancels');
   const prefix = config.queuePrefix;
-  const announcer: Announcer = {
-    redis,
-    prefix,
-    jobs: new JobStore(redis, { prefix, publicUrl: config.publicUrl }),
-    webhooks: new Queue<WebhookDeliveryData>(QUEUE_NAMES.webhooks, { connection: redis, prefix }),
-  };
+  const jobServices = createJobServices(redis, config);
 
-  const styleWorker = new Worker<QueueJobData, JobOutcome>(QUEUE_NAMES.jobs, siblingModule('processor'), {
+  const styleWorker = new Worker<QueueJobData, JobOutcome>(QUEUE_NAMES.jobs, childModule('processor'), {
     connection: redis,
     prefix,
     concurrency: config.worker.concurrency,
@@ -84,13 +79,14 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
     maxStalledCount: MAX_STALLED_COUNT,
   });
   styleWorker.on('error', (error) => redisHealth.error(error, 'style worker'));
-  announcer.webhooks.on('error', (error) => redisHealth.error(error, 'webhooks queue'));
+  jobServices.jobQueue.on('error', (error) => redisHealth.error(error, 'style-jobs queue'));
+  jobServices.webhookQueue.on('error', (error) => redisHealth.error(error, 'webhooks queue'));
   styleWorker.on('lockRenewalFailed', (jobIds) => {
     for (const id of jobIds) styleWorker.cancelJob(id, ABORT_REASONS.lockLost);
   });
   styleWorker.on('failed', (job, error) => {
     if (job)
-      void recordFinalFailure(announcer, job, error).catch((cause: unknown) =>
+      void recordFinalFailure(jobServices.lifecycle, job, error).catch((cause: unknown) =>
         log(`worker: ${String(cause)}`),
       );
   });
@@ -102,10 +98,12 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
   queueEvents.on('error', (error) => redisHealth.error(error, 'queue events'));
   queueEvents.on('failed', ({ jobId, failedReason }) => {
     if (!/stalled/i.test(failedReason)) return;
-    void failJob(announcer, jobId, {
-      code: 'INTERNAL',
-      message: `the job's worker stopped ${MAX_STALLED_COUNT + 1} times while running it; giving up`,
-    }).catch((cause: unknown) => log(`worker: ${String(cause)}`));
+    void jobServices.lifecycle
+      .fail(jobId, {
+        code: 'INTERNAL',
+        message: `the job's worker stopped ${MAX_STALLED_COUNT + 1} times while running it; giving up`,
+      })
+      .catch((cause: unknown) => log(`worker: ${String(cause)}`));
   });
 
   const unsubscribe = await subscribeCancels(subscriber, prefix, (jobId) => {
@@ -138,7 +136,7 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
         await stopped;
         clearTimeout(handBack);
         await unsubscribe();
-        await Promise.all([webhookWorker?.close(), announcer.webhooks.close(), queueEvents.close()]);
+        await Promise.all([webhookWorker?.close(), jobServices.close(), queueEvents.close()]);
         subscriber.disconnect();
         eventsConnection.disconnect();
         await redis.quit();
@@ -150,19 +148,19 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
 
 /** Fails the job record once BullMQ gives up on it (attempts used up, or an unrecoverable error). */
 async function recordFinalFailure(
-  announcer: Announcer,
+  lifecycle: JobLifecycle,
   job: QueueJob<QueueJobData>,
   error: Error,
 ): Promise<void> {
   const final = error.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
   if (!final || !job.data?.jobId) return;
-  await failJob(announcer, job.data.jobId, { code: 'INTERNAL', message: error.message });
+  await lifecycle.fail(job.data.jobId, { code: 'INTERNAL', message: error.message });
 }
 
 /** Loads the engine once in a throwaway child process; rejects with the engine's message if it cannot. */
 function preflight(env: Record<string, string | undefined>): Promise<BackendInfo> {
   return new Promise((resolve, reject) => {
-    const child = fork(siblingModule('preflight'), [], { execArgv: childExecArgv(), env, stdio: 'inherit' });
+    const child = fork(childModule('preflight'), [], { execArgv: childExecArgv(), env, stdio: 'inherit' });
     let answered = false;
     child.on('message', (message: { ok: boolean; backend?: BackendInfo; message?: string }) => {
       answered = true;
