@@ -50,12 +50,12 @@ const PARSE_ERRORS: Record<string, string> = {
  */
 export function writeClientErrorProblem(error: NodeJS.ErrnoException, socket: Socket): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
-  const [code, detail] = describeClientError(error);
-  const body = JSON.stringify(problemBody(code, detail));
+  const problem = problemBody(...describeClientError(error));
+  const body = JSON.stringify(problem);
+  const { status } = problem;
   // A response that has already begun cannot be replaced; the connection just ends.
   const response = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
   if (socket.writable && !response?.headersSent) {
-    const status = problemBody(code, detail).status;
     socket.write(
       `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n` +
         `Content-Type: ${PROBLEM_CONTENT_TYPE}\r\n` +
