@@ -15,40 +15,39 @@ async function main(): Promise<void> {
   const localRedis = await startLocalRedisIfNeeded(config.redisUrl, {
     dataDir: path.join(dataDir, 'redis'),
   });
-  let server: ApiServer;
-  let worker: RunningWorker;
-  try {
-    // The API connects first: if Redis is down this fails with how to start it.
-    server = await startApiServer(config);
-  } catch (error) {
-    await localRedis?.stop();
-    throw error;
-  }
-  const log = server.app.log;
-  if (localRedis) {
-    log.info(
-      `redis: nothing answered at ${config.redisUrl}, so npm start started redis-server (pid ${localRedis.pid}, data in ${localRedis.dataDir}); it stops with npm start`,
-    );
-  }
-  try {
-    worker = await startWorker({ log: (line) => log.info(line) });
-  } catch (error) {
-    await server.close();
-    await localRedis?.stop();
-    throw error;
-  }
+  let server: ApiServer | undefined;
+  let worker: RunningWorker | undefined;
+  // Installed before the (possibly long) first start, so Ctrl-C during the weights download still stops
+  // the redis-server started here, which runs in its own process group.
   const shutdown = async (signal: string) => {
-    log.info(`${signal}: stopping (running jobs get ${config.worker.shutdownGraceMs} ms, then resume later)`);
-    await server.close();
-    await worker.close();
+    server?.app.log.info(
+      `${signal}: stopping (running jobs get ${config.worker.shutdownGraceMs} ms, then resume later)`,
+    );
+    await server?.close();
+    await worker?.close();
     await localRedis?.stop();
     process.exit(0);
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
-  log.info(
-    `storage: ${config.storage.kind === 'fs' ? `filesystem at ${config.storage.dataDir}` : `S3 bucket ${config.storage.bucket}`}`,
-  );
+  try {
+    // The API connects first: if Redis is down this fails with how to start it.
+    server = await startApiServer(config);
+    const log = server.app.log;
+    if (localRedis) {
+      log.info(
+        `redis: nothing answered at ${config.redisUrl}, so npm start started redis-server (pid ${localRedis.pid}, data in ${localRedis.dataDir}); it stops with npm start`,
+      );
+    }
+    worker = await startWorker({ log: (line) => log.info(line) });
+    log.info(
+      `storage: ${config.storage.kind === 'fs' ? `filesystem at ${config.storage.dataDir}` : `S3 bucket ${config.storage.bucket}`}`,
+    );
+  } catch (error) {
+    await server?.close();
+    await localRedis?.stop();
+    throw error;
+  }
 }
 
 main().catch((error: unknown) => {
