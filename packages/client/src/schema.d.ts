@@ -189,6 +189,7 @@ export interface components {
        */
       code:
         | 'VALIDATION_FAILED'
+        | 'MALFORMED_REQUEST'
         | 'INVALID_OPTIONS'
         | 'UNSUPPORTED_MEDIA_TYPE'
         | 'PAYLOAD_TOO_LARGE'
@@ -204,6 +205,11 @@ export interface components {
         | 'IDEMPOTENCY_KEY_REUSED'
         | 'IDEMPOTENCY_KEY_IN_USE'
         | 'RATE_LIMITED'
+        | 'COST_LIMIT_EXCEEDED'
+        | 'URI_TOO_LONG'
+        | 'REQUEST_TIMEOUT'
+        | 'HEADERS_TOO_LARGE'
+        | 'SERVER_BUSY'
         | 'NOT_READY'
         | 'INTERNAL';
       /** @description The request path. */
@@ -291,17 +297,17 @@ export interface components {
          */
         seed: number;
         /**
-         * @description alpha: weight of the content loss (a mean over positions and channels).
+         * @description alpha: weight of the content loss, a mean over positions and channels (at most 1e9, so weighted losses stay finite in float32).
          * @default 1
          */
         contentWeight: number;
         /**
-         * @description beta: weight of the style loss (normalised Grams: the same at every size).
+         * @description beta: weight of the style loss, the same at every size (at most 1e9, so weighted losses stay finite in float32).
          * @default 100
          */
         styleWeight: number;
         /**
-         * @description Weight of the total-variation smoothness loss (a mean over pixels).
+         * @description Weight of the total-variation smoothness loss, a mean over pixels (at most 1e6, so weighted losses stay finite in float32).
          * @default 10
          */
         tvWeight: number;
@@ -363,7 +369,7 @@ export interface components {
           | 'conv5_3'
           | 'conv5_4'
         )[];
-        /** @description Per-style-layer weights w_l, one per styleLayers entry; default 1/L each, as in the paper. */
+        /** @description Per-style-layer weights w_l (each at most 1e6), one per styleLayers entry; default 1/L each, as in the paper. */
         styleLayerWeights?: number[];
         /**
          * @description VGG pooling; the paper prefers average pooling.
@@ -530,17 +536,17 @@ export interface components {
          */
         seed: number;
         /**
-         * @description alpha: weight of the content loss (a mean over positions and channels).
+         * @description alpha: weight of the content loss, a mean over positions and channels (at most 1e9, so weighted losses stay finite in float32).
          * @default 1
          */
         contentWeight: number;
         /**
-         * @description beta: weight of the style loss (normalised Grams: the same at every size).
+         * @description beta: weight of the style loss, the same at every size (at most 1e9, so weighted losses stay finite in float32).
          * @default 100
          */
         styleWeight: number;
         /**
-         * @description Weight of the total-variation smoothness loss (a mean over pixels).
+         * @description Weight of the total-variation smoothness loss, a mean over pixels (at most 1e6, so weighted losses stay finite in float32).
          * @default 10
          */
         tvWeight: number;
@@ -602,7 +608,7 @@ export interface components {
           | 'conv5_3'
           | 'conv5_4'
         )[];
-        /** @description Per-style-layer weights w_l, one per styleLayers entry; default 1/L each, as in the paper. */
+        /** @description Per-style-layer weights w_l (each at most 1e6), one per styleLayers entry; default 1/L each, as in the paper. */
         styleLayerWeights?: number[];
         /**
          * @description VGG pooling; the paper prefers average pooling.
@@ -717,6 +723,7 @@ export interface components {
        */
       code:
         | 'VALIDATION_FAILED'
+        | 'MALFORMED_REQUEST'
         | 'INVALID_OPTIONS'
         | 'UNSUPPORTED_MEDIA_TYPE'
         | 'PAYLOAD_TOO_LARGE'
@@ -732,6 +739,11 @@ export interface components {
         | 'IDEMPOTENCY_KEY_REUSED'
         | 'IDEMPOTENCY_KEY_IN_USE'
         | 'RATE_LIMITED'
+        | 'COST_LIMIT_EXCEEDED'
+        | 'URI_TOO_LONG'
+        | 'REQUEST_TIMEOUT'
+        | 'HEADERS_TOO_LARGE'
+        | 'SERVER_BUSY'
         | 'NOT_READY'
         | 'INTERNAL';
       /** @description The request path. */
@@ -819,17 +831,17 @@ export interface components {
          */
         seed: number;
         /**
-         * @description alpha: weight of the content loss (a mean over positions and channels).
+         * @description alpha: weight of the content loss, a mean over positions and channels (at most 1e9, so weighted losses stay finite in float32).
          * @default 1
          */
         contentWeight: number;
         /**
-         * @description beta: weight of the style loss (normalised Grams: the same at every size).
+         * @description beta: weight of the style loss, the same at every size (at most 1e9, so weighted losses stay finite in float32).
          * @default 100
          */
         styleWeight: number;
         /**
-         * @description Weight of the total-variation smoothness loss (a mean over pixels).
+         * @description Weight of the total-variation smoothness loss, a mean over pixels (at most 1e6, so weighted losses stay finite in float32).
          * @default 10
          */
         tvWeight: number;
@@ -891,7 +903,7 @@ export interface components {
           | 'conv5_3'
           | 'conv5_4'
         )[];
-        /** @description Per-style-layer weights w_l, one per styleLayers entry; default 1/L each, as in the paper. */
+        /** @description Per-style-layer weights w_l (each at most 1e6), one per styleLayers entry; default 1/L each, as in the paper. */
         styleLayerWeights?: number[];
         /**
          * @description VGG pooling; the paper prefers average pooling.
@@ -1058,17 +1070,17 @@ export interface components {
          */
         seed: number;
         /**
-         * @description alpha: weight of the content loss (a mean over positions and channels).
+         * @description alpha: weight of the content loss, a mean over positions and channels (at most 1e9, so weighted losses stay finite in float32).
          * @default 1
          */
         contentWeight: number;
         /**
-         * @description beta: weight of the style loss (normalised Grams: the same at every size).
+         * @description beta: weight of the style loss, the same at every size (at most 1e9, so weighted losses stay finite in float32).
          * @default 100
          */
         styleWeight: number;
         /**
-         * @description Weight of the total-variation smoothness loss (a mean over pixels).
+         * @description Weight of the total-variation smoothness loss, a mean over pixels (at most 1e6, so weighted losses stay finite in float32).
          * @default 10
          */
         tvWeight: number;
@@ -1130,7 +1142,7 @@ export interface components {
           | 'conv5_3'
           | 'conv5_4'
         )[];
-        /** @description Per-style-layer weights w_l, one per styleLayers entry; default 1/L each, as in the paper. */
+        /** @description Per-style-layer weights w_l (each at most 1e6), one per styleLayers entry; default 1/L each, as in the paper. */
         styleLayerWeights?: number[];
         /**
          * @description VGG pooling; the paper prefers average pooling.
@@ -1373,7 +1385,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Unusable input: not an image, too many pixels, forbidden URL, reused Idempotency-Key. */
+      /** @description Unusable input: not an image, too many pixels, forbidden URL, reused Idempotency-Key, over the cost limit. */
       422: {
         headers: {
           [name: string]: unknown;
@@ -1384,6 +1396,15 @@ export interface operations {
       };
       /** @description Rate limit exceeded; see Retry-After. */
       429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not ready, or too many large request bodies in flight; see Retry-After. */
+      503: {
         headers: {
           [name: string]: unknown;
         };

@@ -57,18 +57,27 @@ export const StyleOptionsSchema = z
     contentWeight: z
       .number()
       .min(0)
+      .max(1e9)
       .default(1)
-      .describe('alpha: weight of the content loss (a mean over positions and channels).'),
+      .describe(
+        'alpha: weight of the content loss, a mean over positions and channels (at most 1e9, so weighted losses stay finite in float32).',
+      ),
     styleWeight: z
       .number()
       .min(0)
+      .max(1e9)
       .default(100)
-      .describe('beta: weight of the style loss (normalised Grams: the same at every size).'),
+      .describe(
+        'beta: weight of the style loss, the same at every size (at most 1e9, so weighted losses stay finite in float32).',
+      ),
     tvWeight: z
       .number()
       .min(0)
+      .max(1e6)
       .default(10)
-      .describe('Weight of the total-variation smoothness loss (a mean over pixels).'),
+      .describe(
+        'Weight of the total-variation smoothness loss, a mean over pixels (at most 1e6, so weighted losses stay finite in float32).',
+      ),
     styleLoss: z
       .enum(STYLE_LOSS_NAMES)
       .default('gram')
@@ -86,9 +95,11 @@ export const StyleOptionsSchema = z
       .default(['conv1_1', 'conv2_1', 'conv3_1', 'conv4_1', 'conv5_1'])
       .describe('Layers whose Gram matrices define style.'),
     styleLayerWeights: z
-      .array(z.number().min(0))
+      .array(z.number().min(0).max(1e6))
       .optional()
-      .describe('Per-style-layer weights w_l, one per styleLayers entry; default 1/L each, as in the paper.'),
+      .describe(
+        'Per-style-layer weights w_l (each at most 1e6), one per styleLayers entry; default 1/L each, as in the paper.',
+      ),
     pooling: z
       .enum(['max', 'avg'])
       .default('avg')
