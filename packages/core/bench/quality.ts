@@ -73,6 +73,10 @@ try {
 } catch (error) {
   fail(`--options is not JSON: ${errorMessage(error)}`);
 }
+// npm runs this script in packages/core; paths given on the command line are relative to where npm was run.
+const fromCaller = (file: string): string => path.resolve(process.env.INIT_CWD ?? process.cwd(), file);
+const outDir = args['out-dir'] && fromCaller(args['out-dir']);
+const sheet = args.sheet && fromCaller(args.sheet);
 if (!existsSync(sharedWeights)) fail(`needs the VGG19 weights in ${sharedWeights}`);
 
 const log = (line: string): void => void process.stderr.write(`[quality] ${line}\n`);
@@ -127,9 +131,9 @@ try {
       };
       results.push(entry);
       log(`${pair.name} ${size}px: style share ${entry.styleShare}, ${entry.seconds} s`);
-      if (args['out-dir']) {
-        await mkdir(args['out-dir'], { recursive: true });
-        await writeFile(path.join(args['out-dir'], `${pair.name}_${size}${args.suffix}.png`), result.image);
+      if (outDir) {
+        await mkdir(outDir, { recursive: true });
+        await writeFile(path.join(outDir, `${pair.name}_${size}${args.suffix}.png`), result.image);
       }
     }
   }
@@ -137,9 +141,9 @@ try {
   engine.dispose();
 }
 
-if (args.sheet)
+if (sheet)
   await writeContactSheet(
-    args.sheet,
+    sheet,
     results.filter((r) => r.size === sizes.at(-1)),
   );
 
