@@ -22,11 +22,11 @@ import * as tf from '@tensorflow/tfjs-core';
  */
 
 /**
- * Brings the loss towards the Gram loss's scale for the same β (the Gram loss is quartic in the features and
- * divided by N², this one quadratic). Provisional: 1e-2 left the style term 80% of the loss after 60 iterations at
- * 256 px; with 1e-3 the default run still barely stylises (docs/gallery.md), so it needs a sweep.
+ * Brings the loss to a useful size for the default β (the Gram loss is quartic in the features and divided by
+ * N², this one quadratic). 1e-3 left the default 256-px run a photo; β = 1e4 at 1e-3 (this value at β = 100)
+ * stylised at 128 px (docs/gallery.md). Provisional until a sweep at 512 px.
  */
-export const SLICED_WASSERSTEIN_SCALE = 1e-3;
+export const SLICED_WASSERSTEIN_SCALE = 0.1;
 
 /** Quantile resolution: most positions per direction that are sorted on each evaluation. */
 export const QUANTILE_LEVELS = 1024;
