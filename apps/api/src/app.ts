@@ -25,6 +25,7 @@ import { jobRoutes } from './routes/jobs.js';
 import { fileRoutes } from './routes/files.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
+import { webhookRoutes } from './routes/webhooks.js';
 
 export interface BuildAppOptions {
   /** Fastify logger setting; defaults to the configured level, `false` silences it (tests). */
@@ -89,6 +90,7 @@ export async function buildApp(
   await app.register(jobRoutes, { services });
   await app.register(fileRoutes, { services });
   await app.register(eventRoutes, { services });
+  await app.register(webhookRoutes, { services });
   await app.register(healthRoutes, { services });
   return app;
 }

@@ -23,6 +23,8 @@ const TITLES: Record<ErrorCode, string> = {
   IDEMPOTENCY_KEY_REUSED: 'Idempotency-Key reused with a different request',
   IDEMPOTENCY_KEY_IN_USE: 'A request with this Idempotency-Key is in progress',
   RATE_LIMITED: 'Too many requests',
+  QUEUED_JOBS_LIMIT: 'Too many queued jobs',
+  HIGH_PRIORITY_LIMIT: 'Too many high-priority jobs',
   NOT_READY: 'Service not ready',
   INTERNAL: 'Internal error',
 };

@@ -7,6 +7,7 @@ import {
   duplicateRedis,
   JobEventHub,
   JobStore,
+  WebhookDeliveryLog,
   type Config,
   type Storage,
 } from '@neural-style/infra';
@@ -20,6 +21,7 @@ export interface ApiServices {
   jobStore: JobStore;
   jobQueue: Queue<QueueJobData>;
   webhookQueue: Queue<WebhookDeliveryData>;
+  webhookLog: WebhookDeliveryLog;
   events: JobEventHub;
   metrics: ApiMetrics;
 }
@@ -53,6 +55,7 @@ export async function createServices(
     jobStore: new JobStore(redis, { prefix: config.queuePrefix, publicUrl: config.publicUrl }),
     jobQueue,
     webhookQueue,
+    webhookLog: new WebhookDeliveryLog(redis, config.queuePrefix),
     events,
     metrics,
     async close() {

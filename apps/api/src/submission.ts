@@ -4,10 +4,13 @@ import type { MultipartFile } from '@fastify/multipart';
 import { z } from 'zod';
 import {
   CreateJobJsonBodySchema,
+  DurationSchema,
+  JobPrioritySchema,
   MAX_STYLES,
   WebhookEventTypeSchema,
   WebhookSubscriptionSchema,
   type ImageSource,
+  type JobPriority,
   type WebhookSubscription,
 } from '@neural-style/contract';
 import { StyleOptionsSchema, type StyleOptions } from '@neural-style/vocabulary';
@@ -32,6 +35,9 @@ export interface Submission {
   init?: ImageRef;
   options: StyleOptions;
   webhook?: WebhookSubscription;
+  priority: JobPriority;
+  /** The retention the request asked for (the server's applies when absent or shorter). */
+  retentionSeconds?: number;
   /** Hash of the request as sent: equal for identical retries (Idempotency-Key). */
   fingerprint: string;
 }
@@ -43,7 +49,14 @@ export interface ValidatedSubmission extends Omit<Submission, 'content' | 'style
   init?: Uint8Array;
 }
 
-const MULTIPART_FIELDS = ['options', 'styleWeights', 'webhook', 'webhookEvents'] as const;
+const MULTIPART_FIELDS = [
+  'options',
+  'styleWeights',
+  'webhook',
+  'webhookEvents',
+  'priority',
+  'retention',
+] as const;
 
 export async function parseSubmission(request: FastifyRequest, config: Config): Promise<Submission> {
   if (request.isMultipart()) return parseMultipart(request, config);
@@ -101,6 +114,7 @@ async function parseMultipart(request: FastifyRequest, config: Config): Promise<
   );
   const webhookUrl = fields.get('webhook');
   const webhookEvents = fields.get('webhookEvents');
+  const retentionSeconds = parseTextField('retention', fields.get('retention'), DurationSchema);
   return {
     content: { label: 'content image', bytes: files.content },
     styles: files.style.map((bytes, index) => ({
@@ -118,6 +132,8 @@ async function parseMultipart(request: FastifyRequest, config: Config): Promise<
           }),
         }
       : {}),
+    priority: parseTextField('priority', fields.get('priority'), JobPrioritySchema) ?? 'normal',
+    ...(retentionSeconds === undefined ? {} : { retentionSeconds }),
     fingerprint: hash.digest('hex'),
   };
 }
@@ -133,6 +149,20 @@ async function readFile(part: MultipartFile, maxBytes: number): Promise<Uint8Arr
     throw error;
   });
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+}
+
+function parseTextField<T>(
+  name: string,
+  value: string | undefined,
+  schema: z.ZodType<T, string>,
+): T | undefined {
+  if (value === undefined) return undefined;
+  const result = schema.safeParse(value.trim());
+  if (!result.success) {
+    const errors = issuesToErrors(result.error.issues, [name]);
+    throw new ProblemError('VALIDATION_FAILED', describeErrors(`"${name}" field`, errors), { errors });
+  }
+  return result.data;
 }
 
 function parseJsonField<T>(name: string, value: string | undefined, schema: z.ZodType<T>): T | undefined {
@@ -185,6 +215,8 @@ function parseJson(body: unknown, config: Config): Submission {
     ...(request.init ? { init: source(request.init, 'init image') } : {}),
     options: parseOptions(request.options ?? {}),
     ...(request.webhook ? { webhook: parseWebhook(request.webhook) } : {}),
+    priority: request.priority ?? 'normal',
+    ...(request.retention === undefined ? {} : { retentionSeconds: request.retention }),
     fingerprint: createHash('sha256').update('json\0').update(canonicalJson(body)).digest('hex'),
   };
 }
@@ -258,6 +290,8 @@ export async function validateSubmission(
   return {
     options: submission.options,
     fingerprint: submission.fingerprint,
+    priority: submission.priority,
+    ...(submission.retentionSeconds === undefined ? {} : { retentionSeconds: submission.retentionSeconds }),
     ...(submission.webhook ? { webhook: submission.webhook } : {}),
     content: content!,
     styles: styles.map((bytes, index) => ({ bytes: bytes!, weight: submission.styles[index]!.weight })),

@@ -9,10 +9,13 @@ import {
   ListJobsResponseSchema,
   QUEUE_NAMES,
   type Job,
+  type JobPriority,
   type QueueJobData,
 } from '@neural-style/contract';
 import {
   enqueueWebhookEvent,
+  estimateQueuePosition,
+  fairQueuePriority,
   InvalidCursorError,
   newJobId,
   publishCancel,
@@ -23,7 +26,12 @@ import type { ApiServices } from '../services.js';
 import { IdempotencyStore, parseIdempotencyKey } from '../idempotency.js';
 import { ProblemError } from '../problem.js';
 import { AUTH_PROBLEMS, problemResponses } from '../schemas.js';
-import { parseSubmission, validateSubmission, type ValidatedSubmission } from '../submission.js';
+import {
+  parseSubmission,
+  validateSubmission,
+  type Submission,
+  type ValidatedSubmission,
+} from '../submission.js';
 
 const PreferHeaderSchema = z
   .string()
@@ -70,6 +78,10 @@ export const jobRoutes: FastifyPluginAsyncZod<{ services: ApiServices }> = async
     async (request, reply) => {
       const submission = await parseSubmission(request, config);
       const key = parseIdempotencyKey(request.headers['idempotency-key']);
+      const admitAndCreate = async (): Promise<Job> => {
+        await admit(services, request.tenant, submission);
+        return createJob(services, request.tenant, await validateSubmission(submission, config));
+      };
       let job: Job;
       if (key) {
         const existingId = await idempotency.begin(request.tenant, key, submission.fingerprint);
@@ -80,14 +92,14 @@ export const jobRoutes: FastifyPluginAsyncZod<{ services: ApiServices }> = async
           return answerJob(reply, services, existing, request.headers.prefer);
         }
         try {
-          job = await createJob(services, request.tenant, await validateSubmission(submission, config));
+          job = await admitAndCreate();
         } catch (error) {
           await idempotency.abandon(request.tenant, key);
           throw error;
         }
         await idempotency.complete(request.tenant, key, submission.fingerprint, job.id);
       } else {
-        job = await createJob(services, request.tenant, await validateSubmission(submission, config));
+        job = await admitAndCreate();
       }
       return answerJob(reply, services, job, request.headers.prefer);
     },
@@ -122,7 +134,8 @@ export const jobRoutes: FastifyPluginAsyncZod<{ services: ApiServices }> = async
         operationId: 'getJob',
         summary: 'Get a job',
         description:
-          'With `Prefer: wait=N` the answer waits up to N seconds for the job to end (long polling).',
+          'With `Prefer: wait=N` the answer waits up to N seconds for the job to end (long polling). A ' +
+          'queued job carries `queuePosition` and, once recent run times are known, `estimatedStartAt`.',
         params: JobIdParamsSchema,
         headers: z.looseObject({ prefer: PreferHeaderSchema }),
         response: { 200: JobSchema, ...problemResponses(...AUTH_PROBLEMS, 404) },
@@ -132,9 +145,9 @@ export const jobRoutes: FastifyPluginAsyncZod<{ services: ApiServices }> = async
       const job = await jobStore.getForTenant(request.params.id, request.tenant);
       if (!job) throw jobNotFound(request.params.id);
       const seconds = preferredWaitSeconds(request.headers.prefer, config.maxWaitSeconds);
-      if (seconds === undefined || isTerminal(job.status)) return job;
+      if (seconds === undefined || isTerminal(job.status)) return withQueuePosition(services, job);
       reply.header('preference-applied', `wait=${seconds}`);
-      return waitForTerminal(services, job.id, seconds * 1000);
+      return withQueuePosition(services, await waitForTerminal(services, job.id, seconds * 1000));
     },
   );
 
@@ -175,6 +188,44 @@ export const jobRoutes: FastifyPluginAsyncZod<{ services: ApiServices }> = async
   );
 };
 
+/**
+ * Refuses a job over the tenant's limits (queued jobs; queued or running high-priority jobs) before any
+ * image is downloaded or stored. Concurrent requests may overshoot a limit by a few jobs.
+ */
+async function admit(services: ApiServices, tenant: string, submission: Submission): Promise<void> {
+  const limits = services.config.queueLimits;
+  const counts = await services.jobStore.activeCounts(tenant);
+  if (limits.maxQueuedPerTenant > 0 && counts.queued >= limits.maxQueuedPerTenant) {
+    throw new ProblemError(
+      'QUEUED_JOBS_LIMIT',
+      `You have ${counts.queued} queued jobs, the most allowed (${limits.maxQueuedPerTenant}); submit more once some have started`,
+    );
+  }
+  if (submission.priority === 'high' && counts.active.high >= limits.maxHighPriorityPerTenant) {
+    throw new ProblemError(
+      'HIGH_PRIORITY_LIMIT',
+      `You have ${counts.active.high} high-priority jobs queued or running, the most allowed (${limits.maxHighPriorityPerTenant}); use priority normal or wait for one to end`,
+    );
+  }
+}
+
+/** The effective retention: the request's, at most the server's (RETENTION_HOURS, 0 = keep). */
+function retentionSeconds(requested: number | undefined, serverHours: number): number | undefined {
+  const server = serverHours > 0 ? serverHours * 3600 : undefined;
+  if (requested === undefined) return server;
+  return server === undefined ? requested : Math.min(requested, server);
+}
+
+/** A queued job with its place in the queue; other jobs as they are. */
+export async function withQueuePosition(services: ApiServices, job: Job): Promise<Job> {
+  if (job.status !== 'queued') return job;
+  const position = await estimateQueuePosition(
+    { redis: services.redis, queue: services.jobQueue, jobStore: services.jobStore },
+    job.id,
+  );
+  return position ? { ...job, ...position } : job;
+}
+
 /** Stores the inputs, creates the record, then queues the work (in that order: a worker must find both). */
 async function createJob(
   services: ApiServices,
@@ -200,10 +251,13 @@ async function createJob(
   if (submission.init && inputs.init)
     await storage.put(inputs.init, submission.init, 'application/octet-stream');
 
+  const retention = retentionSeconds(submission.retentionSeconds, config.retentionHours);
   const job = await jobStore.create({
     id,
     tenant,
     options: submission.options,
+    priority: submission.priority,
+    ...(retention === undefined ? {} : { retentionSeconds: retention }),
     ...(submission.webhook ? { webhook: submission.webhook } : {}),
   });
   const data: QueueJobData = {
@@ -216,6 +270,7 @@ async function createJob(
   try {
     await services.jobQueue.add(QUEUE_NAMES.jobs, data, {
       jobId: id,
+      priority: await queuePriority(services, tenant, submission.priority),
       attempts: config.worker.maxAttempts,
       backoff: { type: 'exponential', delay: 1000 },
       removeOnComplete: { age: 24 * 3600, count: 10_000 },
@@ -228,14 +283,22 @@ async function createJob(
   return job;
 }
 
+/** The job was just created, so it counts itself among the tenant's active jobs: its rank is one less. */
+async function queuePriority(services: ApiServices, tenant: string, priority: JobPriority): Promise<number> {
+  const { active } = await services.jobStore.activeCounts(tenant);
+  return fairQueuePriority(priority, { ...active, [priority]: Math.max(0, active[priority] - 1) });
+}
+
 /** 202 with the job, or — with `Prefer: wait=N` — 200 if it finishes within N seconds. */
 async function answerJob(reply: FastifyReply, services: ApiServices, job: Job, prefer: string | undefined) {
   reply.header('location', `/jobs/${job.id}`);
   const seconds = preferredWaitSeconds(prefer, services.config.maxWaitSeconds);
-  if (seconds === undefined) return reply.code(isTerminal(job.status) ? 200 : 202).send(job);
-  reply.header('preference-applied', `wait=${seconds}`);
-  const current = await waitForTerminal(services, job.id, seconds * 1000);
-  return reply.code(isTerminal(current.status) ? 200 : 202).send(current);
+  if (seconds !== undefined) reply.header('preference-applied', `wait=${seconds}`);
+  const current =
+    seconds === undefined ? job : await waitForTerminal(services, job.id, seconds * 1000);
+  return reply
+    .code(isTerminal(current.status) ? 200 : 202)
+    .send(await withQueuePosition(services, current));
 }
 
 /** `Prefer: wait=N` (RFC 7240), capped; undefined when not asked for. */
