@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JobSchema, type Job, type JobEvent } from '@neural-style/contract';
+import { JobSchema, QueuePositionSchema, type Job, type JobEvent } from '@neural-style/contract';
 import { IMAGE_CONTENT_TYPES, publishJobEvent, storageKeys } from '@neural-style/infra';
 import { startTestS3, type TestS3 } from '@neural-style/infra/testing';
 import { auth, jpegImage, pngImage, startTestApi, type TestApi } from './support.js';
@@ -153,10 +153,20 @@ describe('GET /jobs/{id}/events', () => {
     await publishJobEvent(redis, prefix, job.id, { event: 'completed', data: done });
 
     const frames = (await framesPromise).filter((frame) => frame.event);
-    expect(frames.map((frame) => frame.event)).toEqual(['progress', 'progress', 'snapshot', 'completed']);
-    expect(JSON.parse(frames[1]!.data!)).toEqual(progress(2).data);
-    expect(JSON.parse(frames[2]!.data!)).toEqual({ iteration: 2, url: 'http://api.test/s/2' });
-    expect(JobSchema.parse(JSON.parse(frames[3]!.data!)).status).toBe('succeeded');
+    // A queued job's stream starts with its queue position (no worker here, so no start estimate).
+    expect(frames.map((frame) => frame.event)).toEqual([
+      'position',
+      'progress',
+      'progress',
+      'snapshot',
+      'completed',
+    ]);
+    expect(QueuePositionSchema.strict().parse(JSON.parse(frames[0]!.data!))).toEqual({
+      queuePosition: expect.any(Number),
+    });
+    expect(JSON.parse(frames[2]!.data!)).toEqual(progress(2).data);
+    expect(JSON.parse(frames[3]!.data!)).toEqual({ iteration: 2, url: 'http://api.test/s/2' });
+    expect(JobSchema.parse(JSON.parse(frames[4]!.data!)).status).toBe('succeeded');
   });
 
   it('sends one completed event at once for a job that has ended', async () => {

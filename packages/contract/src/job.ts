@@ -76,10 +76,7 @@ export type JobPriority = z.infer<typeof JobPrioritySchema>;
 /** Where a queued job stands: in GET /jobs/{id} of a queued job and in the SSE `position` event. */
 export const QueuePositionSchema = z
   .object({
-    queuePosition: z
-      .int()
-      .min(0)
-      .describe('Queued jobs a worker takes before this one (0: it is next).'),
+    queuePosition: z.int().min(0).describe('Queued jobs a worker takes before this one (0: it is next).'),
     estimatedStartAt: timestamp
       .optional()
       .describe('Expected start, from the run times of recent jobs; absent while unknown.'),
@@ -125,7 +122,9 @@ export const JobSchema = z
     expiresAt: timestamp
       .nullable()
       .describe('When the record and files are deleted; set when the job ends (null while it runs).'),
-    cancelAt: timestamp.nullable().describe('When the Cancel-After deadline cancels the job; null without one.'),
+    cancelAt: timestamp
+      .nullable()
+      .describe('When the Cancel-After deadline cancels the job; null without one.'),
     cancellation: JobCancellationSchema.nullable().describe('Why and at which stage it was canceled.'),
     ...QueuePositionSchema.partial().shape,
   })

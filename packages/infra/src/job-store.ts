@@ -259,7 +259,11 @@ export class JobStore {
     }));
     if (result.applied && success.metrics.runMs !== null) {
       const key = this.recentRunsKey();
-      await this.redis.multi().lpush(key, success.metrics.runMs).ltrim(key, 0, RECENT_RUNS - 1).exec();
+      await this.redis
+        .multi()
+        .lpush(key, success.metrics.runMs)
+        .ltrim(key, 0, RECENT_RUNS - 1)
+        .exec();
     }
     return result;
   }

@@ -37,12 +37,13 @@ export async function queuePosition(
   jobId: string,
 ): Promise<number | undefined> {
   const waitKey = queue.toKey('wait');
-  const replies = (await redis
-    .multi()
-    .llen(waitKey)
-    .zrank(queue.toKey('prioritized'), jobId)
-    .lpos(waitKey, jobId)
-    .exec()) ?? [];
+  const replies =
+    (await redis
+      .multi()
+      .llen(waitKey)
+      .zrank(queue.toKey('prioritized'), jobId)
+      .lpos(waitKey, jobId)
+      .exec()) ?? [];
   const [waiting, rank, index] = replies.map(([error, reply]) => (error ? undefined : reply));
   if (typeof waiting !== 'number') return undefined;
   // The wait list is taken from its tail (RPOPLPUSH): the job at index i has waiting - 1 - i ahead of it.
@@ -52,7 +53,7 @@ export async function queuePosition(
 
 /**
  * The queue position of a queued job and, once run times are known, when it should start: with R jobs
- * running (on average half done) and each run taking the median recent run time, a slot frees after
+ * running (on average half done; at least one assumed) and each run taking the median recent run time, a slot frees after
  * half a run and then R more every run.
  */
 export async function estimateQueuePosition(
@@ -67,7 +68,8 @@ export async function estimateQueuePosition(
   ]);
   if (position === undefined) return undefined;
   const median = [...runTimes].sort((a, b) => a - b)[Math.floor(runTimes.length / 2)];
-  if (median === undefined || running === 0) return { queuePosition: position };
-  const waitMs = median * (Math.floor(position / running) + 0.5);
+  if (median === undefined) return { queuePosition: position };
+  // Between two jobs nothing may be running for a moment: count at least one slot.
+  const waitMs = median * (Math.floor(position / Math.max(1, running)) + 0.5);
   return { queuePosition: position, estimatedStartAt: new Date(now.getTime() + waitMs).toISOString() };
 }

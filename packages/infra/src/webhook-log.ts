@@ -21,11 +21,7 @@ export class WebhookDeliveryLog {
 
   async record(jobId: string, attempt: WebhookDeliveryAttempt): Promise<void> {
     const key = webhookDeliveryLogKey(this.prefix, jobId);
-    await this.redis
-      .multi()
-      .rpush(key, JSON.stringify(attempt))
-      .ltrim(key, -MAX_ATTEMPTS_LOGGED, -1)
-      .exec();
+    await this.redis.multi().rpush(key, JSON.stringify(attempt)).ltrim(key, -MAX_ATTEMPTS_LOGGED, -1).exec();
   }
 
   async list(jobId: string): Promise<WebhookDeliveryAttempt[]> {

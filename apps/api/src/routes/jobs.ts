@@ -294,11 +294,8 @@ async function answerJob(reply: FastifyReply, services: ApiServices, job: Job, p
   reply.header('location', `/jobs/${job.id}`);
   const seconds = preferredWaitSeconds(prefer, services.config.maxWaitSeconds);
   if (seconds !== undefined) reply.header('preference-applied', `wait=${seconds}`);
-  const current =
-    seconds === undefined ? job : await waitForTerminal(services, job.id, seconds * 1000);
-  return reply
-    .code(isTerminal(current.status) ? 200 : 202)
-    .send(await withQueuePosition(services, current));
+  const current = seconds === undefined ? job : await waitForTerminal(services, job.id, seconds * 1000);
+  return reply.code(isTerminal(current.status) ? 200 : 202).send(await withQueuePosition(services, current));
 }
 
 /** `Prefer: wait=N` (RFC 7240), capped; undefined when not asked for. */
