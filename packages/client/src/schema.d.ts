@@ -1433,6 +1433,8 @@ export interface operations {
         'idempotency-key'?: string;
         /** @description `wait=N`: hold the answer up to N seconds (capped by MAX_WAIT_SECONDS) for the job to end. */
         prefer?: string;
+        /** @description Cancel the job if it has not ended this long after creation, queued or running: `90s`, `5m`, `1h`, `1h30m` or seconds; longer than MAX_CANCEL_AFTER_SECONDS is cut to it. */
+        'cancel-after'?: string;
       };
       path?: never;
       cookie?: never;

@@ -7,31 +7,15 @@ import {
   JobSchema,
   ListJobsQuerySchema,
   ListJobsResponseSchema,
-  QUEUE_NAMES,
+  parseDurationSeconds,
   type Job,
-  type JobPriority,
-  type QueueJobData,
 } from '@neural-style/contract';
-import {
-  enqueueWebhookEvent,
-  estimateQueuePosition,
-  fairQueuePriority,
-  InvalidCursorError,
-  newJobId,
-  publishCancel,
-  publishJobEvent,
-  storageKeys,
-} from '@neural-style/infra';
+import { estimateQueuePosition, InvalidCursorError, type NewJob } from '@neural-style/infra';
 import type { ApiServices } from '../services.js';
 import { IdempotencyStore, parseIdempotencyKey } from '../idempotency.js';
 import { ProblemError } from '../problem.js';
 import { AUTH_PROBLEMS, problemResponses } from '../schemas.js';
-import {
-  parseSubmission,
-  validateSubmission,
-  type Submission,
-  type ValidatedSubmission,
-} from '../submission.js';
+import { parseSubmission, validateSubmission, type Submission } from '../submission.js';
 
 const PreferHeaderSchema = z
   .string()
@@ -46,13 +30,41 @@ const JobHeadersSchema = z.looseObject({
       'Makes retries safe: the same key with the same body returns the first job (max 255 characters).',
     ),
   prefer: PreferHeaderSchema,
+  'cancel-after': z
+    .string()
+    .optional()
+    .describe(
+      'Cancel the job if it has not ended this long after creation, queued or running: `90s`, `5m`, `1h`, ' +
+        '`1h30m` or seconds; longer than MAX_CANCEL_AFTER_SECONDS is cut to it.',
+    ),
 });
 
 const jobNotFound = (id: string) => new ProblemError('NOT_FOUND', `No job ${id}`);
 
 /** POST /jobs, GET /jobs, GET /jobs/{id}, POST /jobs/{id}/cancel. */
 export const jobRoutes: FastifyPluginAsyncZod<{ services: ApiServices }> = async (app, { services }) => {
-  const { config, jobStore } = services;
+  const { config, jobStore, lifecycle } = services;
+  /** Limits first (cheap), then downloads and image checks, then the job. */
+  const createJob = async (tenant: string, submission: Submission, cancelAt: Date | undefined) => {
+    await admit(services, tenant, submission);
+    const { content, styles, init, options, webhook, priority } = await validateSubmission(
+      submission,
+      config,
+    );
+    const retention = retentionSeconds(submission.retentionSeconds, config.retentionHours);
+    const job: NewJob = {
+      tenant,
+      options,
+      priority,
+      content,
+      styles,
+      ...(init ? { init } : {}),
+      ...(webhook ? { webhook } : {}),
+      ...(retention === undefined ? {} : { retentionSeconds: retention }),
+      ...(cancelAt ? { cancelAt } : {}),
+    };
+    return lifecycle.create(job);
+  };
   const idempotency = new IdempotencyStore(services.redis, config.queuePrefix);
 
   app.post(
@@ -76,12 +88,9 @@ export const jobRoutes: FastifyPluginAsyncZod<{ services: ApiServices }> = async
       },
     },
     async (request, reply) => {
+      const cancelAt = deadline(request.headers['cancel-after'], config.maxCancelAfterSeconds);
       const submission = await parseSubmission(request, config);
       const key = parseIdempotencyKey(request.headers['idempotency-key']);
-      const admitAndCreate = async (): Promise<Job> => {
-        await admit(services, request.tenant, submission);
-        return createJob(services, request.tenant, await validateSubmission(submission, config));
-      };
       let job: Job;
       if (key) {
         const existingId = await idempotency.begin(request.tenant, key, submission.fingerprint);
@@ -92,14 +101,14 @@ export const jobRoutes: FastifyPluginAsyncZod<{ services: ApiServices }> = async
           return answerJob(reply, services, existing, request.headers.prefer);
         }
         try {
-          job = await admitAndCreate();
+          job = await createJob(request.tenant, submission, cancelAt);
         } catch (error) {
           await idempotency.abandon(request.tenant, key);
           throw error;
         }
         await idempotency.complete(request.tenant, key, submission.fingerprint, job.id);
       } else {
-        job = await admitAndCreate();
+        job = await createJob(request.tenant, submission, cancelAt);
       }
       return answerJob(reply, services, job, request.headers.prefer);
     },
@@ -168,25 +177,37 @@ export const jobRoutes: FastifyPluginAsyncZod<{ services: ApiServices }> = async
     async (request) => {
       const { id } = request.params;
       if (!(await jobStore.getForTenant(id, request.tenant))) throw jobNotFound(id);
-      const result = await jobStore.markCanceled(id);
+      const result = await lifecycle.cancel(id);
       if (!result.applied) {
         if (result.job.status === 'canceled') return result.job;
         throw new ProblemError('JOB_NOT_CANCELABLE', `Job ${id} has already ${result.job.status}`);
       }
-      if (result.previous === 'queued') {
-        // Not picked up yet: take it off the queue and announce the cancel ourselves. A worker that
-        // grabbed it meanwhile finds it canceled and skips it.
-        await services.jobQueue.remove(id).catch(() => 0);
-        const stored = await jobStore.get(id);
-        await enqueueWebhookEvent(services.webhookQueue, stored?.webhook, 'job.canceled', result.job);
-      }
-      // A running job is stopped (and announced) by the worker that runs it.
-      await publishCancel(services.redis, config.queuePrefix, id);
-      await publishJobEvent(services.redis, config.queuePrefix, id, { event: 'completed', data: result.job });
       return result.job;
     },
   );
 };
+
+/** 202 with the job, or — with `Prefer: wait=N` — 200 if it finishes within N seconds. */
+async function answerJob(reply: FastifyReply, services: ApiServices, job: Job, prefer: string | undefined) {
+  reply.header('location', `/jobs/${job.id}`);
+  const seconds = preferredWaitSeconds(prefer, services.config.maxWaitSeconds);
+  if (seconds !== undefined) reply.header('preference-applied', `wait=${seconds}`);
+  const current = seconds === undefined ? job : await waitForTerminal(services, job.id, seconds * 1000);
+  return reply.code(isTerminal(current.status) ? 200 : 202).send(await withQueuePosition(services, current));
+}
+
+/** `Cancel-After` as the moment to cancel, at most `maxSeconds` from now; undefined without the header. */
+function deadline(header: string | undefined, maxSeconds: number): Date | undefined {
+  if (header === undefined) return undefined;
+  const seconds = parseDurationSeconds(header);
+  if (seconds === undefined || seconds <= 0) {
+    const message = `"${header}" is not a positive duration such as 90s, 5m, 1h or a number of seconds`;
+    throw new ProblemError('VALIDATION_FAILED', `Invalid Cancel-After header: ${message}`, {
+      errors: [{ path: 'headers.cancel-after', message }],
+    });
+  }
+  return new Date(Date.now() + Math.min(seconds, maxSeconds) * 1000);
+}
 
 /**
  * Refuses a job over the tenant's limits (queued jobs; queued or running high-priority jobs) before any
@@ -217,85 +238,13 @@ function retentionSeconds(requested: number | undefined, serverHours: number): n
 }
 
 /** A queued job with its place in the queue; other jobs as they are. */
-export async function withQueuePosition(services: ApiServices, job: Job): Promise<Job> {
+async function withQueuePosition(services: ApiServices, job: Job): Promise<Job> {
   if (job.status !== 'queued') return job;
   const position = await estimateQueuePosition(
     { redis: services.redis, queue: services.jobQueue, jobStore: services.jobStore },
     job.id,
   );
   return position ? { ...job, ...position } : job;
-}
-
-/** Stores the inputs, creates the record, then queues the work (in that order: a worker must find both). */
-async function createJob(
-  services: ApiServices,
-  tenant: string,
-  submission: ValidatedSubmission,
-): Promise<Job> {
-  const { storage, jobStore, config } = services;
-  const id = newJobId();
-  const inputs: QueueJobData['inputs'] = {
-    content: storageKeys.content(id),
-    styles: submission.styles.map((style, index) => ({
-      key: storageKeys.style(id, index),
-      weight: style.weight,
-    })),
-    ...(submission.init ? { init: storageKeys.init(id) } : {}),
-  };
-  await storage.put(inputs.content, submission.content, 'application/octet-stream');
-  await Promise.all(
-    submission.styles.map((style, index) =>
-      storage.put(inputs.styles[index]!.key, style.bytes, 'application/octet-stream'),
-    ),
-  );
-  if (submission.init && inputs.init)
-    await storage.put(inputs.init, submission.init, 'application/octet-stream');
-
-  const retention = retentionSeconds(submission.retentionSeconds, config.retentionHours);
-  const job = await jobStore.create({
-    id,
-    tenant,
-    options: submission.options,
-    priority: submission.priority,
-    ...(retention === undefined ? {} : { retentionSeconds: retention }),
-    ...(submission.webhook ? { webhook: submission.webhook } : {}),
-  });
-  const data: QueueJobData = {
-    jobId: id,
-    tenant,
-    options: submission.options,
-    inputs,
-    ...(submission.webhook ? { webhook: submission.webhook } : {}),
-  };
-  try {
-    await services.jobQueue.add(QUEUE_NAMES.jobs, data, {
-      jobId: id,
-      priority: await queuePriority(services, tenant, submission.priority),
-      attempts: config.worker.maxAttempts,
-      backoff: { type: 'exponential', delay: 1000 },
-      removeOnComplete: { age: 24 * 3600, count: 10_000 },
-      removeOnFail: { age: 7 * 24 * 3600 },
-    });
-  } catch (error) {
-    await jobStore.markFailed(id, { code: 'INTERNAL', message: 'The job could not be queued' });
-    throw error;
-  }
-  return job;
-}
-
-/** The job was just created, so it counts itself among the tenant's active jobs: its rank is one less. */
-async function queuePriority(services: ApiServices, tenant: string, priority: JobPriority): Promise<number> {
-  const { active } = await services.jobStore.activeCounts(tenant);
-  return fairQueuePriority(priority, { ...active, [priority]: Math.max(0, active[priority] - 1) });
-}
-
-/** 202 with the job, or — with `Prefer: wait=N` — 200 if it finishes within N seconds. */
-async function answerJob(reply: FastifyReply, services: ApiServices, job: Job, prefer: string | undefined) {
-  reply.header('location', `/jobs/${job.id}`);
-  const seconds = preferredWaitSeconds(prefer, services.config.maxWaitSeconds);
-  if (seconds !== undefined) reply.header('preference-applied', `wait=${seconds}`);
-  const current = seconds === undefined ? job : await waitForTerminal(services, job.id, seconds * 1000);
-  return reply.code(isTerminal(current.status) ? 200 : 202).send(await withQueuePosition(services, current));
 }
 
 /** `Prefer: wait=N` (RFC 7240), capped; undefined when not asked for. */

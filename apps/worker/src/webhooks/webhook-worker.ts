@@ -7,8 +7,8 @@ import {
   type WebhookDeliveryAttempt,
   type WebhookDeliveryData,
 } from '@neural-style/contract';
-import { errorMessage } from '@neural-style/vocabulary';
 import { UrlForbiddenError, WebhookDeliveryLog } from '@neural-style/infra';
+import { errorMessage } from '@neural-style/vocabulary';
 import { postJson } from './deliver.js';
 
 export interface WebhookDeliverySettings {
