@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, createServices, type ConnectedServices } from '@neural-style/api';
 import {
   JobSchema,
@@ -20,7 +20,8 @@ import { openEventStream } from './support/sse.js';
 
 /**
  * The job controls end to end (API on loopback, one in-process worker taking one job at a time, real
- * Redis, s3rver): fair order between tenants, queue positions, per-job retention, webhook delivery log.
+ * Redis, s3rver): Cancel-After deadlines, fair order between tenants, queue positions, per-job retention,
+ * webhook delivery log.
  */
 
 const prefix = uniquePrefix('controls');
@@ -66,6 +67,8 @@ beforeAll(async () => {
     content: Buffer.from(await makePng(24, 24, 1)).toString('base64'),
     style: Buffer.from(await makePng(24, 24, 2)).toString('base64'),
   };
+  // The engine process starts with the first job (seconds): warm it up so timings below are the jobs' own.
+  await waitForStatus((await submit('acme')).id, ['succeeded']);
 });
 
 afterAll(async () => {
@@ -83,25 +86,33 @@ async function api<T = Job>(
   method: string,
   route: string,
   body?: unknown,
+  headers: Record<string, string> = {},
 ): Promise<{ status: number; body: T }> {
   const response = await fetch(`${baseUrl}${route}`, {
     method,
     headers: {
       authorization: `Bearer ${TENANT_KEYS[tenant]}`,
       ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...headers,
     },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   return { status: response.status, body: (await response.json()) as T };
 }
 
-async function submit(tenant: Tenant, extra: object = {}, options: object = { size: 16, iterations: 1 }) {
-  const { status, body } = await api(tenant, 'POST', '/jobs', {
-    content: { data: images.content },
-    styles: [{ data: images.style }],
-    options,
-    ...extra,
-  });
+async function submit(
+  tenant: Tenant,
+  extra: object = {},
+  options: object = { size: 16, iterations: 1 },
+  headers: Record<string, string> = {},
+) {
+  const { status, body } = await api(
+    tenant,
+    'POST',
+    '/jobs',
+    { content: { data: images.content }, styles: [{ data: images.style }], options, ...extra },
+    headers,
+  );
   expect(status, JSON.stringify(body)).toBe(202);
   return JobSchema.parse(body);
 }
@@ -118,17 +129,108 @@ async function waitForStatus(id: string, statuses: Job['status'][], tenant: Tena
   return job!;
 }
 
-/** Cancels what a test left queued or running, so the next test starts with an idle worker. */
-async function drain(jobs: { id: string; tenant: Tenant }[]): Promise<void> {
-  await Promise.all(jobs.map(({ id, tenant }) => api(tenant, 'POST', `/jobs/${id}/cancel`)));
+/** Cancels whatever a test left queued or running, so the next test starts with an idle worker. */
+afterEach(async () => {
+  for (const tenant of Object.keys(TENANT_KEYS) as Tenant[]) {
+    for (const status of ['queued', 'running']) {
+      const { body } = await api<{ jobs: Job[] }>(tenant, 'GET', `/jobs?status=${status}&limit=100`);
+      await Promise.all(body.jobs.map(({ id }) => api(tenant, 'POST', `/jobs/${id}/cancel`)));
+    }
+  }
   await waitFor(async () => (await services.jobQueue.getActiveCount()) === 0);
+});
+
+/** A job that would run for minutes: tiny weights, but thousands of iterations. */
+const LONG = { size: 24, iterations: 5000 };
+
+/** The `job.canceled` webhook bodies the receiver got for a job (the refused first attempt included). */
+function canceledWebhooks(id: string): Job[] {
+  return receiver.received
+    .map((request) => JSON.parse(request.body) as { type: string; data: Job })
+    .filter((event) => event.type === 'job.canceled' && event.data.id === id)
+    .map((event) => event.data);
 }
+
+describe('Cancel-After deadline', () => {
+  const canceledHook = () => ({ webhook: { url: receiver.url, events: ['job.canceled'] } });
+
+  it('cancels a running job when its deadline passes, saying so in the record and the webhook', async () => {
+    const job = await submit('acme', canceledHook(), LONG, {
+      'cancel-after': '2s',
+    });
+    expect(Date.parse(job.cancelAt!) - Date.parse(job.createdAt)).toBe(2000);
+
+    const canceled = await waitForStatus(job.id, ['canceled', 'succeeded', 'failed']);
+    expect(canceled.status).toBe('canceled');
+    expect(canceled.cancellation).toEqual({
+      reason: 'deadline',
+      stage: 'running',
+      message: 'The Cancel-After deadline passed',
+    });
+    const tookMs = Date.parse(canceled.completedAt!) - Date.parse(canceled.createdAt);
+    expect(tookMs).toBeGreaterThanOrEqual(2000);
+    expect(tookMs).toBeLessThan(5000);
+    expect(canceled.progress!.iteration).toBeLessThan(LONG.iterations);
+
+    await waitFor(() => canceledWebhooks(job.id).length > 0);
+    expect(canceledWebhooks(job.id)[0]!.cancellation).toMatchObject({ reason: 'deadline', stage: 'running' });
+    // The worker stops the engine: nothing is left running.
+    await waitFor(async () => (await services.jobQueue.getActiveCount()) === 0);
+  });
+
+  it('cancels a job still queued behind another when its deadline passes', async () => {
+    const blocker = await submit('acme', {}, LONG);
+    await waitForStatus(blocker.id, ['running']);
+    const job = await submit('acme', canceledHook(), LONG, {
+      'cancel-after': '2',
+    });
+
+    const canceled = await waitForStatus(job.id, ['canceled', 'running']);
+    expect(canceled).toMatchObject({
+      status: 'canceled',
+      startedAt: null,
+      cancellation: { reason: 'deadline', stage: 'queued' },
+    });
+    const tookMs = Date.parse(canceled.completedAt!) - Date.parse(canceled.createdAt);
+    expect(tookMs).toBeGreaterThanOrEqual(2000);
+    expect(tookMs).toBeLessThan(5000);
+    expect(await services.jobQueue.getJob(job.id)).toBeUndefined();
+    await waitFor(() => canceledWebhooks(job.id).length > 0);
+    expect(canceledWebhooks(job.id)[0]!.cancellation).toMatchObject({ reason: 'deadline', stage: 'queued' });
+
+    // A cancel on request says so, and that it stopped a running job.
+    const stopped = await api('acme', 'POST', `/jobs/${blocker.id}/cancel`);
+    expect(stopped.body.cancellation).toMatchObject({ reason: 'requested', stage: 'running' });
+  });
+
+  it('cuts a deadline to the server maximum and refuses one that is not a duration', async () => {
+    const far = await submit('acme', {}, LONG, { 'cancel-after': '400d' });
+    const max = services.config.maxCancelAfterSeconds * 1000;
+    expect(Date.parse(far.cancelAt!) - Date.parse(far.createdAt)).toBe(max);
+
+    const refused = await api<{ code: string; errors: { path: string }[] }>(
+      'acme',
+      'POST',
+      '/jobs',
+      { content: { data: images.content }, styles: [{ data: images.style }] },
+      { 'cancel-after': 'tomorrow' },
+    );
+    expect(refused.status).toBe(400);
+    expect(refused.body).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      errors: [{ path: 'headers.cancel-after' }],
+    });
+  });
+});
 
 describe('fair order between tenants', () => {
   it('a burst of 50 jobs from one tenant delays another tenant’s job by at most one job', async () => {
+    // The worker is busy while the burst arrives (paused here, so the test does not race the tiny jobs).
+    await worker.styleWorker.pause();
     const burst: Job[] = [];
     for (let i = 0; i < 50; i += 1) burst.push(await submit('acme'));
     const single = await submit('globex');
+    worker.styleWorker.resume();
 
     const started = await waitForStatus(single.id, ['running', 'succeeded'], 'globex');
     const startedBefore = await Promise.all(
@@ -140,27 +242,19 @@ describe('fair order between tenants', () => {
     // The burst's first job may already run, its second may tie on rank with globex's job; never its third.
     expect(startedBefore[2]).toBe(false);
     expect(startedBefore.filter(Boolean).length).toBeLessThanOrEqual(2);
-
-    await drain([
-      ...burst.map(({ id }) => ({ id, tenant: 'acme' as const })),
-      { id: single.id, tenant: 'globex' },
-    ]);
   });
 
   it('a high-priority job goes before its own tenant’s normal ones', async () => {
-    // Long enough that the normal jobs are still queued when the high one arrives.
-    const slow = { size: 24, iterations: 20 };
-    const normal = [
-      await submit('acme', {}, slow),
-      await submit('acme', {}, slow),
-      await submit('acme', {}, slow),
-    ];
+    await worker.styleWorker.pause();
+    const normal = [await submit('acme'), await submit('acme'), await submit('acme')];
     const high = await submit('acme', { priority: 'high' });
     expect(high.priority).toBe('high');
+    worker.styleWorker.resume();
     const started = await waitForStatus(high.id, ['running', 'succeeded']);
-    const third = await record(normal[2]!.id);
-    expect(third.startedAt === null || third.startedAt > started.startedAt!).toBe(true);
-    await drain([...normal, high].map(({ id }) => ({ id, tenant: 'acme' as const })));
+    for (const { id } of normal) {
+      const other = await record(id);
+      expect(other.startedAt === null || other.startedAt > started.startedAt!).toBe(true);
+    }
   });
 });
 

@@ -31,8 +31,8 @@ export interface NewJob {
   priority?: JobPriority;
   /** The effective retention (the caller applies the server's cap); absent: kept until deleted. */
   retentionSeconds?: number;
-  /** The Cancel-After deadline. */
-  cancelAt?: Date;
+  /** Cancel-After: the job is canceled this long after its creation unless it has ended. */
+  cancelAfterSeconds?: number;
   content: Uint8Array;
   styles: { bytes: Uint8Array; weight: number }[];
   init?: Uint8Array;
@@ -95,13 +95,19 @@ export class JobLifecycle {
     if (input.init && inputs.init) await storage.put(inputs.init, input.init, 'application/octet-stream');
 
     const webhook = input.webhook ? { webhook: input.webhook } : {};
+    const createdAt = new Date();
+    const cancelAt =
+      input.cancelAfterSeconds === undefined
+        ? undefined
+        : new Date(createdAt.getTime() + input.cancelAfterSeconds * 1000);
     const job = await jobStore.create({
       id,
+      createdAt,
       tenant: input.tenant,
       options: input.options,
       priority: input.priority ?? 'normal',
       ...(input.retentionSeconds === undefined ? {} : { retentionSeconds: input.retentionSeconds }),
-      ...(input.cancelAt ? { cancelAt: input.cancelAt } : {}),
+      ...(cancelAt ? { cancelAt } : {}),
       ...webhook,
     });
     const data: QueueJobData = {
@@ -112,14 +118,14 @@ export class JobLifecycle {
       ...webhook,
     };
     try {
-      if (input.cancelAt) {
+      if (cancelAt) {
         // Before the work is queued, so a job never runs without its deadline armed.
         await this.deps.deadlineQueue.add(
           QUEUE_NAMES.deadlines,
           { jobId: id },
           {
             jobId: id,
-            delay: Math.max(0, input.cancelAt.getTime() - Date.now()),
+            delay: Math.max(0, cancelAt.getTime() - Date.now()),
             removeOnComplete: true,
             removeOnFail: { age: 24 * 3600 },
           },

@@ -45,7 +45,7 @@ const jobNotFound = (id: string) => new ProblemError('NOT_FOUND', `No job ${id}`
 export const jobRoutes: FastifyPluginAsyncZod<{ services: ApiServices }> = async (app, { services }) => {
   const { config, jobStore, lifecycle } = services;
   /** Limits first (cheap), then downloads and image checks, then the job. */
-  const createJob = async (tenant: string, submission: Submission, cancelAt: Date | undefined) => {
+  const createJob = async (tenant: string, submission: Submission, cancelAfter: number | undefined) => {
     await admit(services, tenant, submission);
     const { content, styles, init, options, webhook, priority } = await validateSubmission(
       submission,
@@ -61,7 +61,7 @@ export const jobRoutes: FastifyPluginAsyncZod<{ services: ApiServices }> = async
       ...(init ? { init } : {}),
       ...(webhook ? { webhook } : {}),
       ...(retention === undefined ? {} : { retentionSeconds: retention }),
-      ...(cancelAt ? { cancelAt } : {}),
+      ...(cancelAfter === undefined ? {} : { cancelAfterSeconds: cancelAfter }),
     };
     return lifecycle.create(job);
   };
@@ -88,7 +88,7 @@ export const jobRoutes: FastifyPluginAsyncZod<{ services: ApiServices }> = async
       },
     },
     async (request, reply) => {
-      const cancelAt = deadline(request.headers['cancel-after'], config.maxCancelAfterSeconds);
+      const cancelAfter = cancelAfterSeconds(request.headers['cancel-after'], config.maxCancelAfterSeconds);
       const submission = await parseSubmission(request, config);
       const key = parseIdempotencyKey(request.headers['idempotency-key']);
       let job: Job;
@@ -101,14 +101,14 @@ export const jobRoutes: FastifyPluginAsyncZod<{ services: ApiServices }> = async
           return answerJob(reply, services, existing, request.headers.prefer);
         }
         try {
-          job = await createJob(request.tenant, submission, cancelAt);
+          job = await createJob(request.tenant, submission, cancelAfter);
         } catch (error) {
           await idempotency.abandon(request.tenant, key);
           throw error;
         }
         await idempotency.complete(request.tenant, key, submission.fingerprint, job.id);
       } else {
-        job = await createJob(request.tenant, submission, cancelAt);
+        job = await createJob(request.tenant, submission, cancelAfter);
       }
       return answerJob(reply, services, job, request.headers.prefer);
     },
@@ -196,8 +196,8 @@ async function answerJob(reply: FastifyReply, services: ApiServices, job: Job, p
   return reply.code(isTerminal(current.status) ? 200 : 202).send(await withQueuePosition(services, current));
 }
 
-/** `Cancel-After` as the moment to cancel, at most `maxSeconds` from now; undefined without the header. */
-function deadline(header: string | undefined, maxSeconds: number): Date | undefined {
+/** `Cancel-After` in seconds, at most `maxSeconds`; undefined without the header. */
+function cancelAfterSeconds(header: string | undefined, maxSeconds: number): number | undefined {
   if (header === undefined) return undefined;
   const seconds = parseDurationSeconds(header);
   if (seconds === undefined || seconds <= 0) {
@@ -206,7 +206,7 @@ function deadline(header: string | undefined, maxSeconds: number): Date | undefi
       errors: [{ path: 'headers.cancel-after', message }],
     });
   }
-  return new Date(Date.now() + Math.min(seconds, maxSeconds) * 1000);
+  return Math.min(seconds, maxSeconds);
 }
 
 /**
