@@ -1414,7 +1414,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Rate limit exceeded; see Retry-After. */
+      /** @description Too many requests (RATE_LIMITED, see Retry-After) or a per-tenant queue limit (QUEUED_JOBS_LIMIT, HIGH_PRIORITY_LIMIT). */
       429: {
         headers: {
           [name: string]: unknown;
@@ -1518,7 +1518,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Rate limit exceeded; see Retry-After. */
+      /** @description Too many requests (RATE_LIMITED, see Retry-After) or a per-tenant queue limit (QUEUED_JOBS_LIMIT, HIGH_PRIORITY_LIMIT). */
       429: {
         headers: {
           [name: string]: unknown;
@@ -1571,7 +1571,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Rate limit exceeded; see Retry-After. */
+      /** @description Too many requests (RATE_LIMITED, see Retry-After) or a per-tenant queue limit (QUEUED_JOBS_LIMIT, HIGH_PRIORITY_LIMIT). */
       429: {
         headers: {
           [name: string]: unknown;
@@ -1630,7 +1630,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Rate limit exceeded; see Retry-After. */
+      /** @description Too many requests (RATE_LIMITED, see Retry-After) or a per-tenant queue limit (QUEUED_JOBS_LIMIT, HIGH_PRIORITY_LIMIT). */
       429: {
         headers: {
           [name: string]: unknown;
@@ -1698,7 +1698,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Rate limit exceeded; see Retry-After. */
+      /** @description Too many requests (RATE_LIMITED, see Retry-After) or a per-tenant queue limit (QUEUED_JOBS_LIMIT, HIGH_PRIORITY_LIMIT). */
       429: {
         headers: {
           [name: string]: unknown;
@@ -1759,7 +1759,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Rate limit exceeded; see Retry-After. */
+      /** @description Too many requests (RATE_LIMITED, see Retry-After) or a per-tenant queue limit (QUEUED_JOBS_LIMIT, HIGH_PRIORITY_LIMIT). */
       429: {
         headers: {
           [name: string]: unknown;
@@ -1809,7 +1809,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Rate limit exceeded; see Retry-After. */
+      /** @description Too many requests (RATE_LIMITED, see Retry-After) or a per-tenant queue limit (QUEUED_JOBS_LIMIT, HIGH_PRIORITY_LIMIT). */
       429: {
         headers: {
           [name: string]: unknown;
@@ -1859,7 +1859,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Rate limit exceeded; see Retry-After. */
+      /** @description Too many requests (RATE_LIMITED, see Retry-After) or a per-tenant queue limit (QUEUED_JOBS_LIMIT, HIGH_PRIORITY_LIMIT). */
       429: {
         headers: {
           [name: string]: unknown;
