@@ -104,11 +104,8 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
     styleWorker.cancelJob(jobId, ABORT_REASONS.canceled);
   });
 
-  const deadlineWorker = createDeadlineWorker(
-    await duplicateRedis(redis, 'worker-deadlines'),
-    prefix,
-    jobServices.lifecycle,
-  );
+  const deadlinesConnection = await duplicateRedis(redis, 'worker-deadlines');
+  const deadlineWorker = createDeadlineWorker(deadlinesConnection, prefix, jobServices.lifecycle);
   deadlineWorker.on('error', (error) => log(`deadlines: ${error.message}`));
 
   const webhookWorker = config.webhooks.secret
@@ -145,6 +142,7 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
         ]);
         subscriber.disconnect();
         eventsConnection.disconnect();
+        deadlinesConnection.disconnect();
         await redis.quit();
       })();
       return closing;

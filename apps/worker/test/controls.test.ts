@@ -203,6 +203,14 @@ describe('Cancel-After deadline', () => {
     expect(stopped.body.cancellation).toMatchObject({ reason: 'requested', stage: 'running' });
   });
 
+  it('leaves a job that ends in time alone and drops its deadline', async () => {
+    const job = await submit('acme', {}, undefined, { 'cancel-after': '1m' });
+    expect(await services.deadlineQueue.getJob(job.id)).toBeDefined();
+    const done = await waitForStatus(job.id, ['succeeded', 'canceled', 'failed']);
+    expect(done).toMatchObject({ status: 'succeeded', cancellation: null });
+    await waitFor(async () => (await services.deadlineQueue.getJob(job.id)) === undefined);
+  });
+
   it('cuts a deadline to the server maximum and refuses one that is not a duration', async () => {
     const far = await submit('acme', {}, LONG, { 'cancel-after': '400d' });
     const max = services.config.maxCancelAfterSeconds * 1000;

@@ -209,6 +209,8 @@ export class JobLifecycle {
     await publishJobEvent(this.deps.redis, this.deps.prefix, job.id, { event: 'completed', data: job });
     const type = WEBHOOK_FOR_STATUS[job.status];
     if (type) await this.queueWebhook(job, type);
+    // An ended job's deadline has nothing left to do (an entry being processed right now stays; it is a no-op).
+    if (job.cancelAt) await this.deps.deadlineQueue.remove(job.id).catch(() => 0);
   }
 
   private async queueWebhook(job: Job, type: WebhookEventType): Promise<void> {
