@@ -209,6 +209,7 @@ export interface components {
        */
       code:
         | 'VALIDATION_FAILED'
+        | 'MALFORMED_REQUEST'
         | 'INVALID_OPTIONS'
         | 'UNSUPPORTED_MEDIA_TYPE'
         | 'PAYLOAD_TOO_LARGE'
@@ -225,6 +226,11 @@ export interface components {
         | 'RATE_LIMITED'
         | 'QUEUED_JOBS_LIMIT'
         | 'HIGH_PRIORITY_LIMIT'
+        | 'COST_LIMIT_EXCEEDED'
+        | 'URI_TOO_LONG'
+        | 'REQUEST_TIMEOUT'
+        | 'HEADERS_TOO_LARGE'
+        | 'SERVER_BUSY'
         | 'NOT_READY'
         | 'INTERNAL';
       /** @description The request path. */
@@ -336,17 +342,17 @@ export interface components {
          */
         seed: number;
         /**
-         * @description alpha: weight of the content loss.
+         * @description alpha: weight of the content loss (at most 1e9, so weighted losses stay finite in float32).
          * @default 1
          */
         contentWeight: number;
         /**
-         * @description beta: weight of the style loss.
+         * @description beta: weight of the style loss (at most 1e9, so weighted losses stay finite in float32).
          * @default 1000
          */
         styleWeight: number;
         /**
-         * @description Weight of the total-variation smoothness loss.
+         * @description Weight of the total-variation smoothness loss (at most 1e6, so weighted losses stay finite in float32).
          * @default 0.001
          */
         tvWeight: number;
@@ -402,7 +408,7 @@ export interface components {
           | 'conv5_3'
           | 'conv5_4'
         )[];
-        /** @description Per-style-layer weights w_l, one per styleLayers entry; default 1/L each, as in the paper. */
+        /** @description Per-style-layer weights w_l (each at most 1e6), one per styleLayers entry; default 1/L each, as in the paper. */
         styleLayerWeights?: number[];
         /**
          * @description VGG pooling; the paper prefers average pooling.
@@ -602,17 +608,17 @@ export interface components {
          */
         seed: number;
         /**
-         * @description alpha: weight of the content loss.
+         * @description alpha: weight of the content loss (at most 1e9, so weighted losses stay finite in float32).
          * @default 1
          */
         contentWeight: number;
         /**
-         * @description beta: weight of the style loss.
+         * @description beta: weight of the style loss (at most 1e9, so weighted losses stay finite in float32).
          * @default 1000
          */
         styleWeight: number;
         /**
-         * @description Weight of the total-variation smoothness loss.
+         * @description Weight of the total-variation smoothness loss (at most 1e6, so weighted losses stay finite in float32).
          * @default 0.001
          */
         tvWeight: number;
@@ -668,7 +674,7 @@ export interface components {
           | 'conv5_3'
           | 'conv5_4'
         )[];
-        /** @description Per-style-layer weights w_l, one per styleLayers entry; default 1/L each, as in the paper. */
+        /** @description Per-style-layer weights w_l (each at most 1e6), one per styleLayers entry; default 1/L each, as in the paper. */
         styleLayerWeights?: number[];
         /**
          * @description VGG pooling; the paper prefers average pooling.
@@ -801,6 +807,7 @@ export interface components {
        */
       code:
         | 'VALIDATION_FAILED'
+        | 'MALFORMED_REQUEST'
         | 'INVALID_OPTIONS'
         | 'UNSUPPORTED_MEDIA_TYPE'
         | 'PAYLOAD_TOO_LARGE'
@@ -817,6 +824,11 @@ export interface components {
         | 'RATE_LIMITED'
         | 'QUEUED_JOBS_LIMIT'
         | 'HIGH_PRIORITY_LIMIT'
+        | 'COST_LIMIT_EXCEEDED'
+        | 'URI_TOO_LONG'
+        | 'REQUEST_TIMEOUT'
+        | 'HEADERS_TOO_LARGE'
+        | 'SERVER_BUSY'
         | 'NOT_READY'
         | 'INTERNAL';
       /** @description The request path. */
@@ -928,17 +940,17 @@ export interface components {
          */
         seed: number;
         /**
-         * @description alpha: weight of the content loss.
+         * @description alpha: weight of the content loss (at most 1e9, so weighted losses stay finite in float32).
          * @default 1
          */
         contentWeight: number;
         /**
-         * @description beta: weight of the style loss.
+         * @description beta: weight of the style loss (at most 1e9, so weighted losses stay finite in float32).
          * @default 1000
          */
         styleWeight: number;
         /**
-         * @description Weight of the total-variation smoothness loss.
+         * @description Weight of the total-variation smoothness loss (at most 1e6, so weighted losses stay finite in float32).
          * @default 0.001
          */
         tvWeight: number;
@@ -994,7 +1006,7 @@ export interface components {
           | 'conv5_3'
           | 'conv5_4'
         )[];
-        /** @description Per-style-layer weights w_l, one per styleLayers entry; default 1/L each, as in the paper. */
+        /** @description Per-style-layer weights w_l (each at most 1e6), one per styleLayers entry; default 1/L each, as in the paper. */
         styleLayerWeights?: number[];
         /**
          * @description VGG pooling; the paper prefers average pooling.
@@ -1194,17 +1206,17 @@ export interface components {
          */
         seed: number;
         /**
-         * @description alpha: weight of the content loss.
+         * @description alpha: weight of the content loss (at most 1e9, so weighted losses stay finite in float32).
          * @default 1
          */
         contentWeight: number;
         /**
-         * @description beta: weight of the style loss.
+         * @description beta: weight of the style loss (at most 1e9, so weighted losses stay finite in float32).
          * @default 1000
          */
         styleWeight: number;
         /**
-         * @description Weight of the total-variation smoothness loss.
+         * @description Weight of the total-variation smoothness loss (at most 1e6, so weighted losses stay finite in float32).
          * @default 0.001
          */
         tvWeight: number;
@@ -1260,7 +1272,7 @@ export interface components {
           | 'conv5_3'
           | 'conv5_4'
         )[];
-        /** @description Per-style-layer weights w_l, one per styleLayers entry; default 1/L each, as in the paper. */
+        /** @description Per-style-layer weights w_l (each at most 1e6), one per styleLayers entry; default 1/L each, as in the paper. */
         styleLayerWeights?: number[];
         /**
          * @description VGG pooling; the paper prefers average pooling.
@@ -1509,7 +1521,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Unusable input: not an image, too many pixels, forbidden URL, reused Idempotency-Key. */
+      /** @description Unusable input: not an image, too many pixels, forbidden URL, reused Idempotency-Key, over the cost limit. */
       422: {
         headers: {
           [name: string]: unknown;
@@ -1520,6 +1532,15 @@ export interface operations {
       };
       /** @description Too many requests (RATE_LIMITED, see Retry-After) or a per-tenant queue limit (QUEUED_JOBS_LIMIT, HIGH_PRIORITY_LIMIT). */
       429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not ready, or too many large request bodies in flight; see Retry-After. */
+      503: {
         headers: {
           [name: string]: unknown;
         };

@@ -11,3 +11,4 @@ export { newJobId } from './ids.js';
 export * from './webhooks.js';
 export * from './webhook-log.js';
 export * from './scheduling.js';
+export * from './local-redis.js';

@@ -14,6 +14,8 @@ import { estimateQueuePosition, InvalidCursorError, type NewJob } from '@neural-
 import type { ApiServices } from '../services.js';
 import { IdempotencyStore, parseIdempotencyKey } from '../idempotency.js';
 import { ProblemError } from '../problem.js';
+import { preferredWaitSeconds } from '../prefer.js';
+import { CostLedger } from '../job-limits.js';
 import { AUTH_PROBLEMS, problemResponses } from '../schemas.js';
 import { parseSubmission, validateSubmission, type Submission } from '../submission.js';
 
@@ -44,12 +46,14 @@ const jobNotFound = (id: string) => new ProblemError('NOT_FOUND', `No job ${id}`
 /** POST /jobs, GET /jobs, GET /jobs/{id}, POST /jobs/{id}/cancel. */
 export const jobRoutes: FastifyPluginAsyncZod<{ services: ApiServices }> = async (app, { services }) => {
   const { config, jobStore, lifecycle } = services;
-  /** Limits first (cheap), then downloads and image checks, then the job. */
+  const costs = new CostLedger(services.redis, config.queuePrefix, config.cost.maxPerTenantPerHour);
+  /** Queue limits first (cheap), then downloads, image and cost checks, then the job. */
   const createJob = async (tenant: string, submission: Submission, cancelAfter: number | undefined) => {
     await admit(services, tenant, submission);
     const { content, styles, init, options, webhook, priority } = await validateSubmission(
       submission,
       config,
+      (cost) => costs.charge(tenant, cost),
     );
     const retention = retentionSeconds(submission.retentionSeconds, config.retentionHours);
     const job: NewJob = {
@@ -83,7 +87,7 @@ export const jobRoutes: FastifyPluginAsyncZod<{ services: ApiServices }> = async
         response: {
           200: JobSchema.describe('The job finished within Prefer: wait.'),
           202: JobSchema.describe('The job is queued (or running).'),
-          ...problemResponses(400, ...AUTH_PROBLEMS, 409, 413, 415, 422),
+          ...problemResponses(400, ...AUTH_PROBLEMS, 409, 413, 415, 422, 503),
         },
       },
     },
@@ -245,12 +249,6 @@ async function withQueuePosition(services: ApiServices, job: Job): Promise<Job> 
     job.id,
   );
   return position ? { ...job, ...position } : job;
-}
-
-/** `Prefer: wait=N` (RFC 7240), capped; undefined when not asked for. */
-function preferredWaitSeconds(prefer: string | undefined, max: number): number | undefined {
-  const requested = /(?:^|[,;\s])wait=(\d+)/.exec(prefer ?? '')?.[1];
-  return requested === undefined ? undefined : Math.min(Number(requested), max);
 }
 
 async function waitForTerminal(services: ApiServices, id: string, timeoutMs: number): Promise<Job> {
