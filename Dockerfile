@@ -19,7 +19,8 @@ COPY packages/infra/package.json packages/infra/
 COPY packages/client/package.json packages/client/
 COPY apps/api/package.json apps/api/
 COPY apps/worker/package.json apps/worker/
-# Install scripts are skipped: the only ones that matter are tfjs-node's (downloads libtensorflow), run
+COPY apps/web/package.json apps/web/
+# Install scripts are skipped (`npm run build` below also builds the web page, apps/web): the only ones that matter are tfjs-node's (downloads libtensorflow), run
 # below for the worker only, and tfjs-node-gpu's, which belongs to Dockerfile.gpu.
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY . .

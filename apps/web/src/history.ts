@@ -1,6 +1,6 @@
 import { imageUrl, jobsApi, PageProblem, type PageJob } from './api.js';
 import { h } from './dom.js';
-import { formatClock } from './job-view.js';
+import { formatClock } from './format.js';
 import { whatToDo } from './messages.js';
 
 const SHOWN = 12;

@@ -4,8 +4,10 @@ import { LossChart } from './chart.js';
 import { h } from './dom.js';
 import { clearAlert, showAlert, showProblem } from './messages.js';
 import { followEvents, type EventStream, type SseMessage, type StreamState } from './sse.js';
+import { formatDuration, statusText } from './format.js';
 
-const TERMINAL = new Set(['succeeded', 'failed', 'canceled']);
+/** The record sets completedAt exactly when a job reaches a terminal status. */
+const hasEnded = (job: PageJob) => job.completedAt !== null;
 
 interface Position {
   queuePosition?: number | null;
@@ -59,7 +61,8 @@ export class JobView {
 
   constructor(
     private readonly root: HTMLElement,
-    private readonly onEnded: (job: PageJob) => void,
+    /** The job's status changed while it was shown (the history lists the new one). */
+    private readonly onStatusChange: (job: PageJob) => void,
     private readonly onUnauthorized: () => void,
   ) {
     this.cancelButton.addEventListener('click', () => void this.cancel());
@@ -103,7 +106,7 @@ export class JobView {
     }
     if (generation !== this.generation) return;
     this.render(job);
-    if (!TERMINAL.has(job.status)) this.follow(job.id, generation);
+    if (!hasEnded(job)) this.follow(job.id, generation);
   }
 
   close(): void {
@@ -224,7 +227,7 @@ export class JobView {
     const previous = this.job;
     this.job = job;
     this.status.textContent = statusText(job);
-    this.cancelButton.hidden = TERMINAL.has(job.status);
+    this.cancelButton.hidden = hasEnded(job);
     const progress = job.progress;
     if (progress) {
       this.setProgress(progress.iteration, progress.iterations);
@@ -238,7 +241,9 @@ export class JobView {
       const latest = job.snapshots.at(-1);
       if (latest && latest.iteration > this.shownSnapshot) void this.showSnapshot(job.id, latest.iteration);
     }
-    if (TERMINAL.has(job.status) && previous?.status !== job.status) this.ended(job, previous !== undefined);
+    const changed = previous !== undefined && previous.status !== job.status;
+    if (changed) this.onStatusChange(job);
+    if (hasEnded(job) && (changed || previous === undefined)) this.ended(job, changed);
   }
 
   private setProgress(iteration: number, iterations: number): void {
@@ -285,7 +290,6 @@ export class JobView {
   }
 
   private ended(job: PageJob, live: boolean): void {
-    if (live) this.onEnded(job);
     this.connection.hidden = true;
     if (job.status === 'succeeded') {
       this.snapshotFigure.hidden = true;
@@ -338,38 +342,4 @@ export class JobView {
     if (error.code === 'UNAUTHORIZED') this.onUnauthorized();
     showProblem(error, retry ? { label: 'Try again', run: retry } : undefined);
   }
-}
-
-function statusText(job: PageJob): string {
-  switch (job.status) {
-    case 'queued': {
-      const ahead = job.queuePosition;
-      const parts = ['Queued'];
-      if (typeof ahead === 'number')
-        parts.push(ahead === 0 ? 'next in line' : `${ahead} ${ahead === 1 ? 'job' : 'jobs'} ahead`);
-      if (job.estimatedStartAt) parts.push(`starts about ${formatClock(job.estimatedStartAt)}`);
-      return parts.join(' · ');
-    }
-    case 'running':
-      return 'Painting…';
-    case 'succeeded': {
-      const seconds = job.metrics?.runMs ? job.metrics.runMs / 1000 : undefined;
-      return seconds === undefined ? 'Done' : `Done in ${formatDuration(seconds)}`;
-    }
-    case 'failed':
-      return 'Failed';
-    case 'canceled':
-      return 'Canceled';
-  }
-}
-
-export function formatDuration(seconds: number): string {
-  if (seconds < 60) return `${Math.max(1, Math.round(seconds))} s`;
-  const minutes = Math.floor(seconds / 60);
-  const rest = Math.round(seconds % 60);
-  return minutes < 60 ? `${minutes} min ${rest} s` : `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
-}
-
-export function formatClock(iso: string): string {
-  return new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 }

@@ -92,7 +92,7 @@ export class ImagePickers {
         min: this.weightField.minimum ?? this.weightField.exclusiveMinimum,
         max: this.weightField.maximum,
         value: 1,
-        'aria-describedby': `${id}-weight-error`,
+        'aria-describedby': `${id}-weight-help ${id}-weight-error`,
       });
       const weightError = h('span', { class: 'field-error', id: `${id}-weight-error` });
       const mask = this.masks
@@ -121,14 +121,9 @@ export class ImagePickers {
           'div',
           { class: 'style-fields' },
           h('span', { class: 'file-name' }, file.name),
-          h(
-            'label',
-            { for: weight.id },
-            'Weight',
-            h('span', { class: 'sr-only' }, ` of ${file.name}`),
-            h('span', { class: 'help' }, ` (${rangeText(this.weightField) || 'any'})`),
-          ),
+          h('label', { for: weight.id }, 'Weight', h('span', { class: 'sr-only' }, ` of ${file.name}`)),
           weight,
+          h('span', { class: 'help', id: `${id}-weight-help` }, rangeText(this.weightField)),
           weightError,
           ...(mask
             ? [

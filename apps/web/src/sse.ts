@@ -22,6 +22,14 @@ export class SseParser {
   retryMs: number | undefined;
   lastEventId: string | undefined;
 
+  /** A new connection: whatever half-received event the old one left is dropped (id and retry stay). */
+  restart(): void {
+    this.buffer = '';
+    this.event = '';
+    this.data = [];
+    this.skipLineFeed = false;
+  }
+
   push(chunk: string): SseMessage[] {
     const text = this.skipLineFeed && chunk.startsWith('\n') ? chunk.slice(1) : chunk;
     this.skipLineFeed = text.endsWith('\r');
@@ -114,6 +122,7 @@ export function followEvents(url: string, options: FollowOptions): EventStream {
           }
         } else {
           failures = 0;
+          parser.restart();
           options.onState({ state: 'open' });
           if (await read(response.body)) return { reason: 'final' };
           reason = 'the server closed the connection';
