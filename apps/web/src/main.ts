@@ -128,7 +128,7 @@ async function main(): Promise<void> {
     description = await loadDescription();
   } catch (error) {
     submitButton.disabled = true;
-    const detail = error instanceof PageProblem ? error.problem.detail : (error as Error).message;
+    const detail = error instanceof PageProblem ? error.problem.detail : String(error);
     showAlert({
       title: 'The form could not be built',
       detail: `Reading the API description (/openapi.json) failed: ${detail}`,

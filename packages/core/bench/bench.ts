@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { BackendChoice } from '../src/backend.js';
 import { runJob, type JobOutcome, type JobReport, type JobSpec } from './jobs.js';
+import { errorMessage } from '@neural-style/vocabulary';
 
 const USAGE = 'see the header of packages/core/bench/bench.ts';
 const EXTRAPOLATED_ITERATIONS = 300;
@@ -62,7 +63,7 @@ const { values: args } = (() => {
       },
     });
   } catch (error) {
-    fail(error instanceof Error ? error.message : String(error));
+    fail(errorMessage(error));
   }
 })();
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BACKEND_CHOICES, FALSE_SPELLINGS, parseBoolean, TRUE_SPELLINGS } from '@neural-style/vocabulary';
 
 /**
  * The one configuration module of API and worker: every environment variable, its default and its
@@ -6,8 +7,8 @@ import { z } from 'zod';
  */
 
 const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
-  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+  .enum([...TRUE_SPELLINGS, ...FALSE_SPELLINGS])
+  .transform((value) => parseBoolean(value) === true);
 const port = z.coerce.number().int().min(0).max(65_535);
 const positiveInt = z.coerce.number().int().positive();
 const nonNegativeInt = z.coerce.number().int().min(0);
@@ -72,7 +73,7 @@ const EnvSchema = z.object({
   WEBHOOK_TIMEOUT_MS: positiveInt.default(10_000),
   WEBHOOK_MAX_ATTEMPTS: positiveInt.default(8),
   VGG19_WEIGHTS: optionalString,
-  STYLE_BACKEND: z.enum(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']).default('auto'),
+  STYLE_BACKEND: z.enum(BACKEND_CHOICES).default('auto'),
   STYLE_ONEDNN: bool.default(true),
   WORKER_CONCURRENCY: positiveInt.default(1),
   JOB_LOCK_MS: positiveInt.default(30_000),
