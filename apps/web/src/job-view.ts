@@ -310,14 +310,14 @@ export class JobView {
     try {
       const url = await imageUrl(`/jobs/${encodeURIComponent(job.id)}/output`);
       if (generation !== this.generation) return;
-      const format = job.output?.format ?? 'png';
       this.resultImage.src = url;
       if (job.output) {
         this.resultImage.width = job.output.width;
         this.resultImage.height = job.output.height;
       }
       this.download.href = url;
-      this.download.download = `painting-${job.id}.${format === 'jpeg' ? 'jpg' : format}`;
+      // The format's name is a valid extension (png, jpeg, webp).
+      this.download.download = `painting-${job.id}.${job.output?.format ?? 'png'}`;
       this.resultFigure.hidden = false;
     } catch (error) {
       if (generation === this.generation) this.handleProblem(error, () => void this.showResult(job));

@@ -34,6 +34,7 @@ describe.runIf(browserAvailable())('the web page in Chromium', () => {
   let dataDir: string;
   let open: ListeningApi;
   let keyed: ListeningApi;
+  let limited: ListeningApi;
   let worker: RunningWorker;
   let browser: Browser;
   let content: Buffer;
@@ -56,9 +57,10 @@ describe.runIf(browserAvailable())('the web page in Chromium', () => {
       RATE_LIMIT_PER_MINUTE: '0',
     });
     // Two APIs on one queue: jobs of either are run by the one worker.
-    [open, keyed, worker] = await Promise.all([
+    [open, keyed, limited, worker] = await Promise.all([
       listenApi({ ...env, API_KEYS: '' }, page.root),
       listenApi({ ...env, API_KEYS: `acme:${KEY}` }, page.root),
+      listenApi({ ...env, API_KEYS: '', RATE_LIMIT_PER_MINUTE: '5' }, page.root),
       startWorker({ env, log: () => {} }),
     ]);
   }, 120_000);
@@ -67,6 +69,7 @@ describe.runIf(browserAvailable())('the web page in Chromium', () => {
     await browser?.close();
     await worker?.close(0);
     await open?.close();
+    await limited?.close();
     if (keyed) {
       await deleteKeysWithPrefix(keyed.services.redis, prefix);
       await keyed.close();
@@ -95,6 +98,11 @@ describe.runIf(browserAvailable())('the web page in Chromium', () => {
       mimeType: 'image/png',
       buffer: style,
     });
+  }
+
+  async function jobCount(api: ListeningApi): Promise<number> {
+    const response = await fetch(`${api.baseUrl}/jobs?limit=100`);
+    return ((await response.json()) as { jobs: unknown[] }).jobs.length;
   }
 
   const contentPng = () => ({ name: 'photo.png', mimeType: 'image/png', buffer: content });
@@ -197,6 +205,7 @@ describe.runIf(browserAvailable())('the web page in Chromium', () => {
 
   it('a text file as content: an alert with the problem detail, nothing queued', async () => {
     const { context, tab, errors } = await openPage(open);
+    const jobsBefore = await jobCount(open);
     await pickImages(tab, { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not an image') });
     await tab.getByRole('button', { name: 'Stylize' }).click();
     const alert = tab.getByRole('alert');
@@ -205,11 +214,28 @@ describe.runIf(browserAvailable())('the web page in Chromium', () => {
     expect(text).toContain('Not a usable image');
     expect(text).toContain('Choose an image file');
     expect(tab.url()).not.toContain('#/jobs/');
+    expect(await jobCount(open)).toBe(jobsBefore);
     expect(errors([422])).toEqual([]);
     await context.close();
   });
 
-  it('a refused option is marked at its field and explained', async () => {
+  it('over the rate limit: an alert says how long to wait', async () => {
+    const { context, tab, errors } = await openPage(limited);
+    await pickImages(tab, contentPng());
+    // Use up this minute's and the next one's allowance, so the window cannot roll over mid-test.
+    const window = Math.floor(Date.now() / 60_000);
+    for (const minute of [window, window + 1]) {
+      await limited.services.redis.set(`${prefix}:ratelimit:public:${minute}`, 100, 'PX', 120_000);
+    }
+    await tab.getByRole('button', { name: 'Stylize' }).click();
+    const alert = tab.getByRole('alert');
+    await alert.getByText('More than 5 requests in one minute').waitFor();
+    expect(await alert.textContent()).toMatch(/Too many requests for now: wait \d+ s, then try again/);
+    expect(errors([429])).toEqual([]);
+    await context.close();
+  });
+
+  it('a refused option is marked at its field and explained, by the page or by the server', async () => {
     const { context, tab, errors } = await openPage(open);
     await pickImages(tab, contentPng());
     await tab.getByLabel('Size', { exact: true }).fill('5');
@@ -218,7 +244,21 @@ describe.runIf(browserAvailable())('the web page in Chromium', () => {
     await tab.getByText('Enter a number 16 to 4096').waitFor();
     expect(await tab.getByLabel('Size', { exact: true }).getAttribute('aria-invalid')).toBe('true');
     expect(tab.url()).not.toContain('#/jobs/');
-    expect(errors()).toEqual([]);
+
+    // One only the server can judge (a count that must match another option): its refusal marks the field.
+    await tab.getByLabel('Size', { exact: true }).fill('24');
+    await tab.getByText('More options').click();
+    const layerWeights = tab.getByLabel('Style layer weights', { exact: true });
+    await layerWeights.fill('1, 2');
+    await tab.getByRole('button', { name: 'Stylize' }).click();
+    await tab.getByRole('alert').getByText('The style options are not valid').waitFor();
+    expect(await tab.getByRole('alert').textContent()).toContain('Correct the marked option');
+    expect(await layerWeights.getAttribute('aria-invalid')).toBe('true');
+    expect(await tab.locator('#option-styleLayerWeights-error').textContent()).toBe(
+      'needs one weight per style layer (5), got 2',
+    );
+    expect(await tab.getByLabel('Size', { exact: true }).getAttribute('aria-invalid')).toBeNull();
+    expect(errors([400])).toEqual([]);
     await context.close();
   });
 
