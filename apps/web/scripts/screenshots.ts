@@ -67,6 +67,8 @@ async function main(): Promise<void> {
     await tab.waitForFunction(
       () => document.querySelector<HTMLImageElement>('img[alt="Result"]')?.naturalWidth,
     );
+    // History thumbnails load once they scroll into view.
+    await tab.locator('.history li').first().scrollIntoViewIfNeeded();
     await tab.locator('.history img').first().waitFor();
     await save(await tab.screenshot({ fullPage: true }), 'web-done.png');
   } finally {

@@ -10,6 +10,19 @@ export class History {
   private readonly list = h('ol', { class: 'history' });
   private readonly note = h('p', { class: 'help', 'aria-live': 'polite' });
   private loading: Promise<void> | undefined;
+  /** Thumbnails are whole results: each is fetched only once its entry scrolls into view. */
+  private readonly thumbnails = new WeakMap<Element, string>();
+  private readonly visible = new IntersectionObserver((entries) => {
+    for (const entry of entries) {
+      const id = this.thumbnails.get(entry.target);
+      if (!entry.isIntersecting || !id) continue;
+      this.visible.unobserve(entry.target);
+      imageUrl(`/jobs/${encodeURIComponent(id)}/output`).then(
+        (url) => entry.target.replaceChildren(h('img', { src: url, alt: '' })),
+        () => {},
+      );
+    }
+  });
 
   constructor(
     root: HTMLElement,
@@ -47,16 +60,15 @@ export class History {
       return;
     }
     this.note.textContent = jobs.length === 0 ? 'No jobs yet: your paintings will be listed here.' : '';
+    this.visible.disconnect();
     this.list.replaceChildren(...jobs.map((job) => this.item(job)));
   }
 
   private item(job: PageJob): HTMLLIElement {
     const thumbnail = h('span', { class: 'thumb', 'aria-hidden': 'true' });
     if (job.status === 'succeeded') {
-      imageUrl(`/jobs/${encodeURIComponent(job.id)}/output`).then(
-        (url) => thumbnail.replaceChildren(h('img', { src: url, alt: '' })),
-        () => {},
-      );
+      this.thumbnails.set(thumbnail, job.id);
+      this.visible.observe(thumbnail);
     }
     const created = new Date(job.createdAt);
     return h(

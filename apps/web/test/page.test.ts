@@ -154,6 +154,10 @@ describe.runIf(browserAvailable())('the web page in Chromium', () => {
     const entry = tab.locator(`a[href="${new URL(jobUrl).hash}"]`);
     await entry.waitFor();
     expect(await entry.textContent()).toContain('succeeded');
+    // Its thumbnail is the result, fetched once the entry is in view.
+    await entry.scrollIntoViewIfNeeded();
+    await entry.locator('img').waitFor();
+    expect(await entry.locator('img').evaluate((image: HTMLImageElement) => image.naturalWidth)).toBe(32);
     await entry.click();
     await expectResult(tab, 32, 24);
     expect(await tab.getByRole('progressbar').getAttribute('aria-valuenow')).toBe(String(ITERATIONS));
