@@ -100,6 +100,18 @@ describe.runIf(browserAvailable())('the web page in Chromium', () => {
     });
   }
 
+  async function dropFile(tab: Page, zone: string, file: { name: string; mimeType: string; buffer: Buffer }) {
+    const dataTransfer = await tab.evaluateHandle(
+      ({ name, mimeType, bytes }) => {
+        const transfer = new DataTransfer();
+        transfer.items.add(new File([new Uint8Array(bytes)], name, { type: mimeType }));
+        return transfer;
+      },
+      { name: file.name, mimeType: file.mimeType, bytes: [...file.buffer] },
+    );
+    await tab.dispatchEvent(zone, 'drop', { dataTransfer });
+  }
+
   async function jobCount(api: ListeningApi): Promise<number> {
     const response = await fetch(`${api.baseUrl}/jobs?limit=100`);
     return ((await response.json()) as { jobs: unknown[] }).jobs.length;
@@ -266,11 +278,15 @@ describe.runIf(browserAvailable())('the web page in Chromium', () => {
     await context.close();
   });
 
-  it('with API_KEYS: asks for the key, a wrong one shows an alert, the right one works (phone-sized)', async () => {
+  it('with API_KEYS: asks for the key, a wrong one shows an alert, the right one works (dropped files, phone-sized)', async () => {
     const { context, tab, errors } = await openPage(keyed, { width: 375, height: 740 });
     const keyField = tab.getByLabel('API key');
     await keyField.waitFor();
-    await pickImages(tab, contentPng());
+    // Drag-and-drop: the content onto its zone, the style onto its own.
+    await dropFile(tab, '#content-drop', contentPng());
+    await dropFile(tab, '#style-drop', { name: 'dropped.png', mimeType: 'image/png', buffer: style });
+    await tab.getByRole('img', { name: 'Preview of the content image photo.png' }).waitFor();
+    await tab.getByRole('img', { name: 'Preview of the style image dropped.png' }).waitFor();
     await tab.getByLabel('Size', { exact: true }).fill('24');
     await tab.getByLabel('Iterations', { exact: true }).fill('3');
 
