@@ -34,7 +34,14 @@ export class ImagePickers {
       // Picking the same file again must add it again.
       this.styleInput.value = '';
     });
-    dropZone(byId('content-drop'), (files) => this.setContent(files[0]));
+    dropZone(byId('content-drop'), ([file]) => {
+      if (!file) return;
+      // The picker shows the dropped file's name too.
+      const transfer = new DataTransfer();
+      transfer.items.add(file);
+      this.contentInput.files = transfer.files;
+      this.setContent(file);
+    });
     dropZone(byId('style-drop'), (files) => this.addStyles(files));
   }
 

@@ -287,6 +287,11 @@ describe.runIf(browserAvailable())('the web page in Chromium', () => {
     await dropFile(tab, '#style-drop', { name: 'dropped.png', mimeType: 'image/png', buffer: style });
     await tab.getByRole('img', { name: 'Preview of the content image photo.png' }).waitFor();
     await tab.getByRole('img', { name: 'Preview of the style image dropped.png' }).waitFor();
+    expect(
+      await tab
+        .getByLabel('Content image', { exact: true })
+        .evaluate((input: HTMLInputElement) => input.files?.[0]?.name),
+    ).toBe('photo.png');
     await tab.getByLabel('Size', { exact: true }).fill('24');
     await tab.getByLabel('Iterations', { exact: true }).fill('3');
 
