@@ -24,7 +24,8 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['@neural-style/core', '@neural-style/core/*', '@tensorflow/*'],
+              // weights-download is node:fs + fetch, no TensorFlow: the parent fetches the weights on first start.
+              regex: '^(@neural-style/core(/(?!weights-download$).*)?|@tensorflow/.*)$',
               allowTypeImports: true,
               message: 'Only apps/worker/src/child/ may load the engine; use `import type` here.',
             },

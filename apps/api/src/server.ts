@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { purgeExpiredJobs, type Config } from '@neural-style/infra';
+import { describeRedisStateChange, purgeExpiredJobs, RedisHealthLog, type Config } from '@neural-style/infra';
 import { buildApp } from './app.js';
 import { createServices } from './services.js';
 
@@ -19,6 +19,13 @@ export async function startApiServer(config: Config): Promise<ApiServer> {
   // Connects first: if Redis is down this fails with how to start it.
   const services = await createServices(config);
   const app = await buildApp(services);
+  // Redis outages: one structured line when it goes away and one when it is back.
+  const redisHealth = new RedisHealthLog((change) => {
+    const level = change.state === 'up' ? 'info' : change.state === 'down' ? 'warn' : 'error';
+    app.log[level]({ redis: change }, describeRedisStateChange(change));
+  }).watch(services.redis);
+  services.jobQueue.on('error', (error) => redisHealth.error(error, 'style-jobs queue'));
+  services.webhookQueue.on('error', (error) => redisHealth.error(error, 'webhooks queue'));
   if (config.apiKeys.size === 0) {
     app.log.warn(
       'API_KEYS is empty: the API is open, every caller is tenant "public". Set API_KEYS for anything but local use.',

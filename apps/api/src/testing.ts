@@ -34,6 +34,7 @@ export async function startTestApi(
     DATA_DIR: dataDir,
     API_KEYS: `acme:${KEYS.acme},globex:${KEYS.globex}`,
     RATE_LIMIT_PER_MINUTE: '0',
+    AUTH_FAILURES_PER_MINUTE: '0',
     PUBLIC_URL: 'http://api.test',
     ...env,
   });

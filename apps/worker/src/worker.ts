@@ -5,7 +5,9 @@ import type { BackendInfo } from '@neural-style/core';
 import {
   connectRedis,
   createJobServices,
+  describeRedisStateChange,
   duplicateRedis,
+  RedisHealthLog,
   loadConfig,
   subscribeCancels,
   type Config,
@@ -15,6 +17,7 @@ import { ABORT_REASONS } from './abort-reasons.js';
 import type { JobOutcome } from './child/run-job.js';
 import { childExecArgv, childModule } from './sandbox.js';
 import { createWebhookWorker, DEFAULT_WEBHOOK_DELIVERY } from './webhooks/webhook-worker.js';
+import { ensureVgg19Weights } from './weights.js';
 
 /** A job whose worker died is handed to another one this many times before it is failed. */
 const MAX_STALLED_COUNT = 3;
@@ -45,7 +48,9 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
   const env = options.env ?? process.env;
   const log = options.log ?? ((line: string) => console.log(line));
   const config = loadConfig(env);
-  const backend = options.preflight === false ? undefined : await preflight(env);
+  // The engine processes load the weights this resolves to (downloaded on first start when unset).
+  const childEnv = { ...env, VGG19_WEIGHTS: await ensureVgg19Weights(config, env, log) };
+  const backend = options.preflight === false ? undefined : await preflight(childEnv);
   if (backend) {
     const kernels =
       backend.kernels === 'onednn'
@@ -57,6 +62,8 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
   }
 
   const redis = await connectRedis(config.redisUrl, { name: 'worker' });
+  // Redis outages: one line when it goes away and one when it is back, not a stack per retry.
+  const redisHealth = new RedisHealthLog((change) => log(describeRedisStateChange(change))).watch(redis);
   const subscriber = await duplicateRedis(redis, 'worker-cancels');
   const prefix = config.queuePrefix;
   const jobServices = createJobServices(redis, config);
@@ -66,12 +73,14 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
     prefix,
     concurrency: config.worker.concurrency,
     useWorkerThreads: false,
-    workerForkOptions: { execArgv: childExecArgv(), env },
+    workerForkOptions: { execArgv: childExecArgv(), env: childEnv },
     lockDuration: config.worker.lockMs,
     stalledInterval: config.worker.stalledIntervalMs,
     maxStalledCount: MAX_STALLED_COUNT,
   });
-  styleWorker.on('error', (error) => log(`worker: ${error.message}`));
+  styleWorker.on('error', (error) => redisHealth.error(error, 'style worker'));
+  jobServices.jobQueue.on('error', (error) => redisHealth.error(error, 'style-jobs queue'));
+  jobServices.webhookQueue.on('error', (error) => redisHealth.error(error, 'webhooks queue'));
   styleWorker.on('lockRenewalFailed', (jobIds) => {
     for (const id of jobIds) styleWorker.cancelJob(id, ABORT_REASONS.lockLost);
   });
@@ -86,6 +95,7 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
   // emits no 'failed' on any worker; only the queue's event stream reports it.
   const eventsConnection = await duplicateRedis(redis, 'worker-queue-events');
   const queueEvents = new QueueEvents(QUEUE_NAMES.jobs, { connection: eventsConnection, prefix });
+  queueEvents.on('error', (error) => redisHealth.error(error, 'queue events'));
   queueEvents.on('failed', ({ jobId, failedReason }) => {
     if (!/stalled/i.test(failedReason)) return;
     void jobServices.lifecycle
@@ -109,7 +119,7 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
         maxAttempts: config.webhooks.maxAttempts,
       })
     : undefined;
-  if (webhookWorker) webhookWorker.on('error', (error) => log(`webhooks: ${error.message}`));
+  if (webhookWorker) webhookWorker.on('error', (error) => redisHealth.error(error, 'webhook worker'));
   else log('worker: WEBHOOK_SECRET is not set, so webhooks are not delivered');
 
   await styleWorker.waitUntilReady();

@@ -189,6 +189,7 @@ export interface components {
        */
       code:
         | 'VALIDATION_FAILED'
+        | 'MALFORMED_REQUEST'
         | 'INVALID_OPTIONS'
         | 'UNSUPPORTED_MEDIA_TYPE'
         | 'PAYLOAD_TOO_LARGE'
@@ -203,6 +204,11 @@ export interface components {
         | 'IDEMPOTENCY_KEY_REUSED'
         | 'IDEMPOTENCY_KEY_IN_USE'
         | 'RATE_LIMITED'
+        | 'COST_LIMIT_EXCEEDED'
+        | 'URI_TOO_LONG'
+        | 'REQUEST_TIMEOUT'
+        | 'HEADERS_TOO_LARGE'
+        | 'SERVER_BUSY'
         | 'NOT_READY'
         | 'INTERNAL';
       /** @description The request path. */
@@ -290,17 +296,17 @@ export interface components {
          */
         seed: number;
         /**
-         * @description alpha: weight of the content loss.
+         * @description alpha: weight of the content loss (at most 1e9, so weighted losses stay finite in float32).
          * @default 1
          */
         contentWeight: number;
         /**
-         * @description beta: weight of the style loss.
+         * @description beta: weight of the style loss (at most 1e9, so weighted losses stay finite in float32).
          * @default 1000
          */
         styleWeight: number;
         /**
-         * @description Weight of the total-variation smoothness loss.
+         * @description Weight of the total-variation smoothness loss (at most 1e6, so weighted losses stay finite in float32).
          * @default 0.001
          */
         tvWeight: number;
@@ -356,7 +362,7 @@ export interface components {
           | 'conv5_3'
           | 'conv5_4'
         )[];
-        /** @description Per-style-layer weights w_l, one per styleLayers entry; default 1/L each, as in the paper. */
+        /** @description Per-style-layer weights w_l (each at most 1e6), one per styleLayers entry; default 1/L each, as in the paper. */
         styleLayerWeights?: number[];
         /**
          * @description VGG pooling; the paper prefers average pooling.
@@ -515,17 +521,17 @@ export interface components {
          */
         seed: number;
         /**
-         * @description alpha: weight of the content loss.
+         * @description alpha: weight of the content loss (at most 1e9, so weighted losses stay finite in float32).
          * @default 1
          */
         contentWeight: number;
         /**
-         * @description beta: weight of the style loss.
+         * @description beta: weight of the style loss (at most 1e9, so weighted losses stay finite in float32).
          * @default 1000
          */
         styleWeight: number;
         /**
-         * @description Weight of the total-variation smoothness loss.
+         * @description Weight of the total-variation smoothness loss (at most 1e6, so weighted losses stay finite in float32).
          * @default 0.001
          */
         tvWeight: number;
@@ -581,7 +587,7 @@ export interface components {
           | 'conv5_3'
           | 'conv5_4'
         )[];
-        /** @description Per-style-layer weights w_l, one per styleLayers entry; default 1/L each, as in the paper. */
+        /** @description Per-style-layer weights w_l (each at most 1e6), one per styleLayers entry; default 1/L each, as in the paper. */
         styleLayerWeights?: number[];
         /**
          * @description VGG pooling; the paper prefers average pooling.
@@ -692,6 +698,7 @@ export interface components {
        */
       code:
         | 'VALIDATION_FAILED'
+        | 'MALFORMED_REQUEST'
         | 'INVALID_OPTIONS'
         | 'UNSUPPORTED_MEDIA_TYPE'
         | 'PAYLOAD_TOO_LARGE'
@@ -706,6 +713,11 @@ export interface components {
         | 'IDEMPOTENCY_KEY_REUSED'
         | 'IDEMPOTENCY_KEY_IN_USE'
         | 'RATE_LIMITED'
+        | 'COST_LIMIT_EXCEEDED'
+        | 'URI_TOO_LONG'
+        | 'REQUEST_TIMEOUT'
+        | 'HEADERS_TOO_LARGE'
+        | 'SERVER_BUSY'
         | 'NOT_READY'
         | 'INTERNAL';
       /** @description The request path. */
@@ -793,17 +805,17 @@ export interface components {
          */
         seed: number;
         /**
-         * @description alpha: weight of the content loss.
+         * @description alpha: weight of the content loss (at most 1e9, so weighted losses stay finite in float32).
          * @default 1
          */
         contentWeight: number;
         /**
-         * @description beta: weight of the style loss.
+         * @description beta: weight of the style loss (at most 1e9, so weighted losses stay finite in float32).
          * @default 1000
          */
         styleWeight: number;
         /**
-         * @description Weight of the total-variation smoothness loss.
+         * @description Weight of the total-variation smoothness loss (at most 1e6, so weighted losses stay finite in float32).
          * @default 0.001
          */
         tvWeight: number;
@@ -859,7 +871,7 @@ export interface components {
           | 'conv5_3'
           | 'conv5_4'
         )[];
-        /** @description Per-style-layer weights w_l, one per styleLayers entry; default 1/L each, as in the paper. */
+        /** @description Per-style-layer weights w_l (each at most 1e6), one per styleLayers entry; default 1/L each, as in the paper. */
         styleLayerWeights?: number[];
         /**
          * @description VGG pooling; the paper prefers average pooling.
@@ -1018,17 +1030,17 @@ export interface components {
          */
         seed: number;
         /**
-         * @description alpha: weight of the content loss.
+         * @description alpha: weight of the content loss (at most 1e9, so weighted losses stay finite in float32).
          * @default 1
          */
         contentWeight: number;
         /**
-         * @description beta: weight of the style loss.
+         * @description beta: weight of the style loss (at most 1e9, so weighted losses stay finite in float32).
          * @default 1000
          */
         styleWeight: number;
         /**
-         * @description Weight of the total-variation smoothness loss.
+         * @description Weight of the total-variation smoothness loss (at most 1e6, so weighted losses stay finite in float32).
          * @default 0.001
          */
         tvWeight: number;
@@ -1084,7 +1096,7 @@ export interface components {
           | 'conv5_3'
           | 'conv5_4'
         )[];
-        /** @description Per-style-layer weights w_l, one per styleLayers entry; default 1/L each, as in the paper. */
+        /** @description Per-style-layer weights w_l (each at most 1e6), one per styleLayers entry; default 1/L each, as in the paper. */
         styleLayerWeights?: number[];
         /**
          * @description VGG pooling; the paper prefers average pooling.
@@ -1323,7 +1335,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Unusable input: not an image, too many pixels, forbidden URL, reused Idempotency-Key. */
+      /** @description Unusable input: not an image, too many pixels, forbidden URL, reused Idempotency-Key, over the cost limit. */
       422: {
         headers: {
           [name: string]: unknown;
@@ -1334,6 +1346,15 @@ export interface operations {
       };
       /** @description Rate limit exceeded; see Retry-After. */
       429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not ready, or too many large request bodies in flight; see Retry-After. */
+      503: {
         headers: {
           [name: string]: unknown;
         };

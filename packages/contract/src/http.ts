@@ -14,12 +14,9 @@ export const ImageSourceSchema = z
   .meta({ id: 'ImageSource' });
 export type ImageSource = z.infer<typeof ImageSourceSchema>;
 
-const weight = z
-  .number()
-  .positive()
-  .max(1000)
-  .optional()
-  .describe('Relative weight in the style blend (default 1).');
+/** Weight of one style image in the blend; the multipart `styleWeights` array holds these too. */
+export const StyleWeightSchema = z.number().positive().max(1000);
+const weight = StyleWeightSchema.optional().describe('Relative weight in the style blend (default 1).');
 
 export const StyleSourceSchema = z
   .union([z.strictObject({ url, weight }), z.strictObject({ data, weight })])

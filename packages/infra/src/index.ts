@@ -9,3 +9,4 @@ export * from './net.js';
 export * from './retention.js';
 export { newJobId } from './ids.js';
 export * from './webhooks.js';
+export * from './local-redis.js';

@@ -13,6 +13,8 @@ import { InvalidCursorError } from '@neural-style/infra';
 import type { ApiServices } from '../services.js';
 import { IdempotencyStore, parseIdempotencyKey } from '../idempotency.js';
 import { ProblemError } from '../problem.js';
+import { preferredWaitSeconds } from '../prefer.js';
+import { CostLedger } from '../job-limits.js';
 import { AUTH_PROBLEMS, problemResponses } from '../schemas.js';
 import { parseSubmission, validateSubmission, type Submission } from '../submission.js';
 
@@ -36,8 +38,12 @@ const jobNotFound = (id: string) => new ProblemError('NOT_FOUND', `No job ${id}`
 /** POST /jobs, GET /jobs, GET /jobs/{id}, POST /jobs/{id}/cancel. */
 export const jobRoutes: FastifyPluginAsyncZod<{ services: ApiServices }> = async (app, { services }) => {
   const { config, jobStore, lifecycle } = services;
+  const costs = new CostLedger(services.redis, config.queuePrefix, config.cost.maxPerTenantPerHour);
   const createJob = async (tenant: string, submission: Submission) =>
-    lifecycle.create({ tenant, ...(await validateSubmission(submission, config)) });
+    lifecycle.create({
+      tenant,
+      ...(await validateSubmission(submission, config, (cost) => costs.charge(tenant, cost))),
+    });
   const idempotency = new IdempotencyStore(services.redis, config.queuePrefix);
 
   app.post(
@@ -56,7 +62,7 @@ export const jobRoutes: FastifyPluginAsyncZod<{ services: ApiServices }> = async
         response: {
           200: JobSchema.describe('The job finished within Prefer: wait.'),
           202: JobSchema.describe('The job is queued (or running).'),
-          ...problemResponses(400, ...AUTH_PROBLEMS, 409, 413, 415, 422),
+          ...problemResponses(400, ...AUTH_PROBLEMS, 409, 413, 415, 422, 503),
         },
       },
     },
@@ -166,12 +172,6 @@ async function answerJob(reply: FastifyReply, services: ApiServices, job: Job, p
   reply.header('preference-applied', `wait=${seconds}`);
   const current = await waitForTerminal(services, job.id, seconds * 1000);
   return reply.code(isTerminal(current.status) ? 200 : 202).send(current);
-}
-
-/** `Prefer: wait=N` (RFC 7240), capped; undefined when not asked for. */
-function preferredWaitSeconds(prefer: string | undefined, max: number): number | undefined {
-  const requested = /(?:^|[,;\s])wait=(\d+)/.exec(prefer ?? '')?.[1];
-  return requested === undefined ? undefined : Math.min(Number(requested), max);
 }
 
 async function waitForTerminal(services: ApiServices, id: string, timeoutMs: number): Promise<Job> {
