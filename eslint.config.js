@@ -57,4 +57,22 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The web page is a browser bundle: a runtime import of our packages would pull zod (and more) into it.
+    files: ['apps/web/src/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@neural-style/*'],
+              allowTypeImports: true,
+              message: 'The page may only `import type` from our packages; it reads the API at run time.',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

@@ -27,10 +27,14 @@ import { jobRoutes } from './routes/jobs.js';
 import { fileRoutes } from './routes/files.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
+import { webhookRoutes } from './routes/webhooks.js';
+import { DEFAULT_WEB_ROOT, webRoutes } from './routes/web.js';
 
 export interface BuildAppOptions {
   /** Fastify logger setting; defaults to the configured level, `false` silences it (tests). */
   logger?: FastifyServerOptions['logger'];
+  /** The built web page (apps/web/dist) served at `/`. */
+  webRoot?: string;
 }
 
 /**
@@ -96,7 +100,9 @@ export async function buildApp(
   await app.register(jobRoutes, { services });
   await app.register(fileRoutes, { services });
   await app.register(eventRoutes, { services });
+  await app.register(webhookRoutes, { services });
   await app.register(healthRoutes, { services });
+  await app.register(webRoutes, { root: options.webRoot ?? DEFAULT_WEB_ROOT });
   return app;
 }
 

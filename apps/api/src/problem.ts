@@ -25,6 +25,8 @@ const TITLES: Record<ErrorCode, string> = {
   IDEMPOTENCY_KEY_REUSED: 'Idempotency-Key reused with a different request',
   IDEMPOTENCY_KEY_IN_USE: 'A request with this Idempotency-Key is in progress',
   RATE_LIMITED: 'Too many requests',
+  QUEUED_JOBS_LIMIT: 'Too many queued jobs',
+  HIGH_PRIORITY_LIMIT: 'Too many high-priority jobs',
   COST_LIMIT_EXCEEDED: 'The job would cost more than allowed',
   URI_TOO_LONG: 'URI too long',
   REQUEST_TIMEOUT: 'Request timeout',

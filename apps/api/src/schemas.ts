@@ -9,7 +9,7 @@ const DESCRIPTIONS: Record<number, string> = {
   413: 'Upload too large.',
   415: 'Unsupported content type.',
   422: 'Unusable input: not an image, too many pixels, forbidden URL, reused Idempotency-Key, over the cost limit.',
-  429: 'Rate limit exceeded; see Retry-After.',
+  429: 'Too many requests (RATE_LIMITED, see Retry-After) or a per-tenant queue limit (QUEUED_JOBS_LIMIT, HIGH_PRIORITY_LIMIT).',
   503: 'Not ready, or too many large request bodies in flight; see Retry-After.',
 };
 

@@ -4,11 +4,14 @@ import type { MultipartFile, MultipartValue } from '@fastify/multipart';
 import { z } from 'zod';
 import {
   CreateJobJsonBodySchema,
+  DurationSchema,
+  JobPrioritySchema,
   MAX_STYLES,
   StyleWeightSchema,
   WebhookEventTypeSchema,
   WebhookSubscriptionSchema,
   type ImageSource,
+  type JobPriority,
   type WebhookSubscription,
 } from '@neural-style/contract';
 import {
@@ -48,6 +51,9 @@ export interface Submission {
   init?: ImageRef;
   options: StyleOptions;
   webhook?: WebhookSubscription;
+  priority: JobPriority;
+  /** The retention the request asked for (the server's applies when absent or shorter). */
+  retentionSeconds?: number;
   /** Hash of the request as sent: equal for identical retries (Idempotency-Key). */
   fingerprint: string;
 }
@@ -62,7 +68,14 @@ export interface ValidatedSubmission extends Omit<Submission, 'content' | 'style
 /** Charges a job's cost to the tenant's hourly budget; rejects with COST_LIMIT_EXCEEDED when over. */
 export type ChargeCost = (cost: number) => Promise<void>;
 
-const MULTIPART_FIELDS = ['options', 'styleWeights', 'webhook', 'webhookEvents'] as const;
+const MULTIPART_FIELDS = [
+  'options',
+  'styleWeights',
+  'webhook',
+  'webhookEvents',
+  'priority',
+  'retention',
+] as const;
 
 export async function parseSubmission(request: FastifyRequest, config: Config): Promise<Submission> {
   if (request.isMultipart()) return parseMultipart(request, config);
@@ -140,6 +153,7 @@ async function parseMultipart(request: FastifyRequest, config: Config): Promise<
   const optionsField = fields.get('options');
   const webhookUrl = fields.get('webhook');
   const webhookEvents = fields.get('webhookEvents');
+  const retentionSeconds = parseTextField('retention', fields.get('retention'), DurationSchema);
   return {
     content: { label: 'content image', bytes: files.content },
     styles: files.style.map((bytes, index) => ({
@@ -161,6 +175,8 @@ async function parseMultipart(request: FastifyRequest, config: Config): Promise<
           }),
         }
       : {}),
+    priority: parseTextField('priority', fields.get('priority'), JobPrioritySchema) ?? 'normal',
+    ...(retentionSeconds === undefined ? {} : { retentionSeconds }),
     fingerprint: hash.digest('hex'),
   };
 }
@@ -210,6 +226,20 @@ async function readFile(part: MultipartFile, maxBytes: number): Promise<Uint8Arr
     throw error;
   });
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+}
+
+function parseTextField<T>(
+  name: string,
+  value: string | undefined,
+  schema: z.ZodType<T, string>,
+): T | undefined {
+  if (value === undefined) return undefined;
+  const result = schema.safeParse(value.trim());
+  if (!result.success) {
+    const errors = issuesToErrors(result.error.issues, [name]);
+    throw new ProblemError('VALIDATION_FAILED', describeErrors(`"${name}" field`, errors), { errors });
+  }
+  return result.data;
 }
 
 function parseJsonField<T>(name: string, value: string | undefined, schema: z.ZodType<T>): T | undefined {
@@ -268,6 +298,8 @@ function parseJson(body: unknown, config: Config): Submission {
     ...(request.init ? { init: source(request.init, 'init image') } : {}),
     options: parseOptions(request.options ?? {}),
     ...(request.webhook ? { webhook: parseWebhook(request.webhook) } : {}),
+    priority: request.priority ?? 'normal',
+    ...(request.retention === undefined ? {} : { retentionSeconds: request.retention }),
     fingerprint: hashCanonicalJson(createHash('sha256').update('json\0'), body).digest('hex'),
   };
 }
@@ -395,6 +427,8 @@ export async function validateSubmission(
   return {
     options,
     fingerprint: submission.fingerprint,
+    priority: submission.priority,
+    ...(submission.retentionSeconds === undefined ? {} : { retentionSeconds: submission.retentionSeconds }),
     ...(submission.webhook ? { webhook: submission.webhook } : {}),
     content: content.bytes,
     styles: withMasks,

@@ -26,7 +26,7 @@ export interface TestApi {
 export async function startTestApi(
   name: string,
   env: Record<string, string> = {},
-  overrides: { storage?: Storage } = {},
+  overrides: { storage?: Storage; webRoot?: string } = {},
 ): Promise<TestApi> {
   const dataDir = await mkdtemp(path.join(tmpdir(), `api-${name}-`));
   const config = loadConfig({
@@ -39,7 +39,7 @@ export async function startTestApi(
     ...env,
   });
   const services = await createServices(config, overrides);
-  const app = await buildApp(services, { logger: false });
+  const app = await buildApp(services, { logger: false, webRoot: overrides.webRoot });
   await app.ready();
   return {
     app,

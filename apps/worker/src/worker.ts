@@ -16,6 +16,7 @@ import {
 import { ABORT_REASONS } from './abort-reasons.js';
 import type { JobOutcome } from './child/run-job.js';
 import { childExecArgv, childModule } from './sandbox.js';
+import { createDeadlineWorker } from './deadlines.js';
 import { createWebhookWorker, DEFAULT_WEBHOOK_DELIVERY } from './webhooks/webhook-worker.js';
 import { ensureVgg19Weights } from './weights.js';
 
@@ -43,7 +44,10 @@ export interface RunningWorker {
   close(graceMs?: number): Promise<void>;
 }
 
-/** Starts the style-job worker (sandboxed engine), the webhook delivery worker and the cancel listener. */
+/**
+ * Starts the style-job worker (sandboxed engine), the webhook delivery worker, the Cancel-After deadline
+ * worker and the cancel listener.
+ */
 export async function startWorker(options: StartWorkerOptions = {}): Promise<RunningWorker> {
   const env = options.env ?? process.env;
   const log = options.log ?? ((line: string) => console.log(line));
@@ -110,6 +114,10 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
     styleWorker.cancelJob(jobId, ABORT_REASONS.canceled);
   });
 
+  const deadlinesConnection = await duplicateRedis(redis, 'worker-deadlines');
+  const deadlineWorker = createDeadlineWorker(deadlinesConnection, prefix, jobServices.lifecycle);
+  deadlineWorker.on('error', (error) => log(`deadlines: ${error.message}`));
+
   const webhookWorker = config.webhooks.secret
     ? createWebhookWorker(await duplicateRedis(redis, 'worker-webhooks'), prefix, {
         ...DEFAULT_WEBHOOK_DELIVERY,
@@ -136,9 +144,15 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
         await stopped;
         clearTimeout(handBack);
         await unsubscribe();
-        await Promise.all([webhookWorker?.close(), jobServices.close(), queueEvents.close()]);
+        await Promise.all([
+          webhookWorker?.close(),
+          deadlineWorker.close(),
+          jobServices.close(),
+          queueEvents.close(),
+        ]);
         subscriber.disconnect();
         eventsConnection.disconnect();
+        deadlinesConnection.disconnect();
         await redis.quit();
       })();
       return closing;

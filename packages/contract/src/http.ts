@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { StyleOptionsSchema } from '@neural-style/vocabulary';
-import { JobSchema, JobStatusSchema } from './job.js';
+import { DurationSchema } from './duration.js';
+import { JobPrioritySchema, JobSchema, JobStatusSchema } from './job.js';
 import { WebhookSubscriptionSchema } from './webhook-events.js';
 
 /** Most style images one job may blend. */
@@ -32,6 +33,11 @@ export const StyleSourceSchema = z
   .meta({ id: 'StyleSource' });
 export type StyleSource = z.infer<typeof StyleSourceSchema>;
 
+const RetentionSchema = DurationSchema.describe(
+  'Keep the record and files this long after the job ends (e.g. 1h, 2d); at most, and by default, the ' +
+    "server's retention.",
+);
+
 /** `POST /jobs` with `Content-Type: application/json`. */
 export const CreateJobJsonBodySchema = z
   .strictObject({
@@ -40,6 +46,8 @@ export const CreateJobJsonBodySchema = z
     init: ImageSourceSchema.optional().describe('Start image, used with options.init = "image".'),
     options: StyleOptionsSchema.optional(),
     webhook: WebhookSubscriptionSchema.optional(),
+    priority: JobPrioritySchema.optional().describe('Default normal.'),
+    retention: RetentionSchema.optional(),
   })
   .meta({ id: 'CreateJobRequest' });
 export type CreateJobJsonBody = z.input<typeof CreateJobJsonBodySchema>;
@@ -78,6 +86,8 @@ export const CreateJobMultipartBodySchema = z
     options: z.string().optional().describe('JSON object of style options.'),
     webhook: z.string().optional().describe('Webhook URL.'),
     webhookEvents: z.string().optional().describe('Comma-separated webhook event types (default: all).'),
+    priority: JobPrioritySchema.optional().describe('Default normal.'),
+    retention: RetentionSchema.optional(),
   })
   .meta({ id: 'CreateJobMultipart' });
 

@@ -69,6 +69,9 @@ const EnvSchema = z.object({
   URL_FETCH_ALLOW_PRIVATE: bool.default(false),
   URL_FETCH_TIMEOUT_MS: positiveInt.default(15_000),
   MAX_WAIT_SECONDS: nonNegativeInt.default(60),
+  MAX_QUEUED_JOBS_PER_TENANT: nonNegativeInt.default(1000),
+  MAX_HIGH_PRIORITY_JOBS_PER_TENANT: nonNegativeInt.default(5),
+  MAX_CANCEL_AFTER_SECONDS: positiveInt.default(24 * 3600),
   WEBHOOK_SECRET: z
     .string()
     .regex(/^whsec_[A-Za-z0-9+/=]+$/, 'expected whsec_ followed by base64')
@@ -133,6 +136,14 @@ export interface Config {
   maxInputPixels: number;
   urlFetch: { allowPrivate: boolean; timeoutMs: number };
   maxWaitSeconds: number;
+  queueLimits: {
+    /** Queued jobs one tenant may have at once; 0 = no limit. */
+    maxQueuedPerTenant: number;
+    /** Queued or running `high` jobs one tenant may have at once; 0 = none. */
+    maxHighPriorityPerTenant: number;
+  };
+  /** Longest `Cancel-After` deadline; longer ones are cut to it. */
+  maxCancelAfterSeconds: number;
   webhooks: { secret: string | undefined; allowPrivate: boolean; timeoutMs: number; maxAttempts: number };
   worker: {
     weights: string | undefined;
@@ -186,6 +197,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxInputPixels: e.MAX_INPUT_PIXELS,
     urlFetch: { allowPrivate: e.URL_FETCH_ALLOW_PRIVATE, timeoutMs: e.URL_FETCH_TIMEOUT_MS },
     maxWaitSeconds: e.MAX_WAIT_SECONDS,
+    queueLimits: {
+      maxQueuedPerTenant: e.MAX_QUEUED_JOBS_PER_TENANT,
+      maxHighPriorityPerTenant: e.MAX_HIGH_PRIORITY_JOBS_PER_TENANT,
+    },
+    maxCancelAfterSeconds: e.MAX_CANCEL_AFTER_SECONDS,
     webhooks: {
       secret: e.WEBHOOK_SECRET,
       allowPrivate: e.WEBHOOK_ALLOW_PRIVATE,

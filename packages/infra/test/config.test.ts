@@ -14,6 +14,21 @@ describe('loadConfig', () => {
     expect(config.worker).toMatchObject({ backend: 'auto', oneDnn: true, concurrency: 1 });
   });
 
+  it('reads the queue limits and the Cancel-After cap', () => {
+    expect(loadConfig({})).toMatchObject({
+      queueLimits: { maxQueuedPerTenant: 1000, maxHighPriorityPerTenant: 5 },
+      maxCancelAfterSeconds: 86_400,
+    });
+    const config = loadConfig({
+      MAX_QUEUED_JOBS_PER_TENANT: '0',
+      MAX_HIGH_PRIORITY_JOBS_PER_TENANT: '2',
+      MAX_CANCEL_AFTER_SECONDS: '600',
+    });
+    expect(config.queueLimits).toEqual({ maxQueuedPerTenant: 0, maxHighPriorityPerTenant: 2 });
+    expect(config.maxCancelAfterSeconds).toBe(600);
+    expect(() => loadConfig({ MAX_CANCEL_AFTER_SECONDS: '0' })).toThrow(/MAX_CANCEL_AFTER_SECONDS/);
+  });
+
   it('has the abuse limits on by default, and 0 turns each off', () => {
     const config = loadConfig({});
     expect(config.authFailuresPerMinute).toBe(10);
