@@ -24,7 +24,7 @@ import * as tf from '@tensorflow/tfjs-core';
 /**
  * Brings the loss to a useful size for the default β (the Gram loss is quartic in the features and divided by
  * N², this one quadratic). 1e-3 left the default 256-px run a photo; β = 1e4 at 1e-3 (this value at β = 100)
- * stylised at 128 px (docs/gallery.md). Provisional until a sweep at 512 px.
+ * stylised at 128 px, and so does this value at 256 px (docs/gallery.md). Not yet swept at 512 px.
  */
 export const SLICED_WASSERSTEIN_SCALE = 0.1;
 
