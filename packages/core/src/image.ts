@@ -1,5 +1,5 @@
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
-import { StyleTransferError, type OutputFormat } from '@neural-style/vocabulary';
+import { fitLongSide as fitSize, StyleTransferError, type OutputFormat } from '@neural-style/vocabulary';
 
 /** Decoded pixels: HWC order, RGB, float values on the 0..255 scale (the engine's working format). */
 export interface RgbImage {
@@ -133,11 +133,7 @@ export function fitLongSide(
   if (!Number.isInteger(longSide) || longSide < 1) {
     throw new RangeError(`longSide must be a positive integer, got ${longSide}`);
   }
-  const scale = longSide / Math.max(width, height);
-  return {
-    width: Math.max(1, Math.round(width * scale)),
-    height: Math.max(1, Math.round(height * scale)),
-  };
+  return fitSize({ width, height }, longSide);
 }
 
 /**

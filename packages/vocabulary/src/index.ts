@@ -6,4 +6,5 @@ export * from './formats.js';
 export * from './layers.js';
 export * from './losses.js';
 export * from './options.js';
+export * from './memory.js';
 export * from './plan.js';
