@@ -14,6 +14,7 @@ const TITLES: Record<ErrorCode, string> = {
   PAYLOAD_TOO_LARGE: 'Upload too large',
   IMAGE_INVALID: 'Not a usable image',
   IMAGE_TOO_LARGE: 'Image has too many pixels',
+  MEMORY_LIMIT: 'The job needs more memory than a worker has',
   URL_FORBIDDEN: 'URL not allowed',
   URL_FETCH_FAILED: 'Could not download the image',
   UNAUTHORIZED: 'Authentication required',

@@ -10,7 +10,14 @@ import {
   type ImageSource,
   type WebhookSubscription,
 } from '@neural-style/contract';
-import { StyleOptionsSchema, type StyleOptions } from '@neural-style/vocabulary';
+import {
+  planJob,
+  planningLimits,
+  StyleOptionsSchema,
+  StyleTransferError,
+  type JobPlan,
+  type StyleOptions,
+} from '@neural-style/vocabulary';
 import {
   assertPublicUrl,
   fetchPublicUrl,
@@ -41,6 +48,8 @@ export interface ValidatedSubmission extends Omit<Submission, 'content' | 'style
   content: Uint8Array;
   styles: { bytes: Uint8Array; weight: number }[];
   init?: Uint8Array;
+  /** Passes, tiles and memory estimate: what the worker will run, checked against its budget. */
+  plan: JobPlan;
 }
 
 const MULTIPART_FIELDS = ['options', 'styleWeights', 'webhook', 'webhookEvents'] as const;
@@ -245,10 +254,9 @@ export async function validateSubmission(
       if (!(error instanceof UrlFetchError)) throw toProblem(error, 'webhook URL');
     });
   }
-  const load = async (image: ImageRef): Promise<Uint8Array> => {
+  const load = async (image: ImageRef) => {
     const bytes = 'bytes' in image ? image.bytes : await download(image.url, image.label, config);
-    await validateImage(bytes, image.label, config.maxInputPixels);
-    return bytes;
+    return { bytes, info: await validateImage(bytes, image.label, config.maxInputPixels) };
   };
   const [content, init, ...styles] = await Promise.all([
     load(submission.content),
@@ -259,10 +267,47 @@ export async function validateSubmission(
     options: submission.options,
     fingerprint: submission.fingerprint,
     ...(submission.webhook ? { webhook: submission.webhook } : {}),
-    content: content!,
-    styles: styles.map((bytes, index) => ({ bytes: bytes!, weight: submission.styles[index]!.weight })),
-    ...(init ? { init } : {}),
+    content: content!.bytes,
+    styles: styles.map((style, index) => ({
+      bytes: style!.bytes,
+      weight: submission.styles[index]!.weight,
+    })),
+    ...(init ? { init: init.bytes } : {}),
+    plan: plan(
+      submission.options,
+      content!.info,
+      styles.map((style) => style!.info),
+      config,
+    ),
   };
+}
+
+/**
+ * The plan the worker will make (same function, same budget): a job that fits nowhere is refused here,
+ * with nothing stored or queued, instead of failing on a worker.
+ */
+function plan(
+  options: StyleOptions,
+  content: { width: number; height: number },
+  styles: { width: number; height: number }[],
+  config: Config,
+): JobPlan {
+  try {
+    return planJob(
+      options,
+      { content, styles },
+      planningLimits(
+        config.worker.backend,
+        config.worker.memoryBudgetBytes,
+        'the worker memory budget (WORKER_MEMORY_BUDGET_MB)',
+      ),
+    );
+  } catch (error) {
+    if (error instanceof StyleTransferError && error.code === 'MEMORY_LIMIT') {
+      throw new ProblemError('MEMORY_LIMIT', error.message);
+    }
+    throw error;
+  }
 }
 
 async function download(url: string, label: string, config: Config): Promise<Uint8Array> {

@@ -44,8 +44,11 @@ export interface EngineConfig {
   threads?: number;
   /** Run the wasm backend's heavy kernels in oneDNN where its addon is built (default true). */
   oneDnn?: boolean;
-  /** Peak memory a job may plan for, in bytes (default 4.5 GB); larger passes run in tiles. */
-  memoryBudget?: number;
+  /**
+   * Peak memory a job may plan for (default 4.5 GB) and the setting that changes it, for error messages;
+   * larger passes run in tiles.
+   */
+  memoryBudget?: { bytes: number; name: string };
 }
 
 export interface Engine {
@@ -66,7 +69,10 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
   const weights = typeof config.weights === 'string' ? await loadVggWeights(config.weights) : config.weights;
   return new StyleEngine(backend, new Vgg19(weights), networkShape(weights), {
     maxInputPixels: config.maxInputPixels,
-    memoryBudget: config.memoryBudget ?? DEFAULT_MEMORY_BUDGET_BYTES,
+    memoryBudget: config.memoryBudget ?? {
+      bytes: DEFAULT_MEMORY_BUDGET_BYTES,
+      name: 'the default memory budget',
+    },
   });
 }
 
@@ -106,7 +112,10 @@ class StyleEngine implements Engine {
     readonly backend: BackendInfo,
     private readonly network: Vgg19,
     private readonly shape: NetworkShape,
-    private readonly limits: { maxInputPixels: number | undefined; memoryBudget: number },
+    private readonly limits: {
+      maxInputPixels: number | undefined;
+      memoryBudget: { bytes: number; name: string };
+    },
   ) {
     this.maxInputPixels = limits.maxInputPixels;
   }
@@ -123,7 +132,12 @@ class StyleEngine implements Engine {
           inputs.styles.map((style, i) => probe(style.image, `style image ${i + 1}`)),
         ),
       },
-      planningLimits(this.backend.name, this.limits.memoryBudget, 'the memory budget', this.shape),
+      planningLimits(
+        this.backend.name,
+        this.limits.memoryBudget.bytes,
+        this.limits.memoryBudget.name,
+        this.shape,
+      ),
       this.shape,
     );
     assertPlanFits(plan, machineLimits(this.backend));

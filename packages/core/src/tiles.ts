@@ -110,14 +110,89 @@ function cropImage(image: RgbImage, rect: Rect): tf.Tensor4D {
   );
 }
 
-/** A tile's content features, kept in JavaScript memory between evaluations (they add up at 4096 px). */
-interface HostFeatures {
-  values: Float32Array;
-  shape: [number, number, number, number];
+/** Where a tile's core lies in its crop's feature map at `scale` (pixels per feature position). */
+function coreWindow(
+  tile: Tile,
+  scale: number,
+  map: { height: number; width: number },
+): { top: number; left: number; rows: number; columns: number } {
+  const top = (tile.core.y - tile.crop.y) / scale;
+  const left = (tile.core.x - tile.crop.x) / scale;
+  return {
+    top,
+    left,
+    rows: Math.min(map.height, Math.floor((tile.core.y + tile.core.height - tile.crop.y) / scale)) - top,
+    columns: Math.min(map.width, Math.floor((tile.core.x + tile.core.width - tile.crop.x) / scale)) - left,
+  };
 }
 
-function toHost(tensor: tf.Tensor4D): HostFeatures {
-  return { values: tensor.dataSync() as Float32Array, shape: tensor.shape };
+/** A feature map of the whole image, [height, width, channels], in JavaScript memory. */
+interface HostFeatures {
+  values: Float32Array;
+  height: number;
+  width: number;
+  channels: number;
+}
+
+/**
+ * The content image's features of the whole image at each content layer, assembled from the tiles' cores
+ * (each computed with its margin of context): one copy, where per-crop targets would hold the overlaps
+ * again. Kept in JavaScript memory, outside the backend's, between evaluations.
+ */
+function contentFeatureMaps(
+  network: Vgg19,
+  image: RgbImage,
+  tiles: readonly Tile[],
+  layers: readonly string[],
+  pooling: Pooling,
+): Map<string, HostFeatures> {
+  const maps = new Map<string, HostFeatures>();
+  for (const tile of tiles) {
+    const input = cropImage(image, tile.crop);
+    const features = tf.tidy(() => {
+      const all = network.features(input, layers, pooling);
+      return layers.map((layer) => all.get(layer)!);
+    });
+    input.dispose();
+    for (const [i, layer] of layers.entries()) {
+      const scale = 2 ** (blockOf(layer) - 1);
+      const [, height, width, channels] = features[i]!.shape;
+      const mapHeight = Math.floor(image.height / scale);
+      const mapWidth = Math.floor(image.width / scale);
+      const map = maps.get(layer) ?? {
+        height: mapHeight,
+        width: mapWidth,
+        channels,
+        values: new Float32Array(mapHeight * mapWidth * channels),
+      };
+      maps.set(layer, map);
+      const values = features[i]!.dataSync();
+      const window = coreWindow(tile, scale, { height, width });
+      const [top, left] = [tile.core.y / scale, tile.core.x / scale];
+      for (let row = 0; row < window.rows; row++) {
+        const from = ((window.top + row) * width + window.left) * channels;
+        map.values.set(
+          values.subarray(from, from + window.columns * channels),
+          ((top + row) * map.width + left) * channels,
+        );
+      }
+    }
+    tf.dispose(features);
+  }
+  return maps;
+}
+
+/** The crop's window of a whole-image feature map, as the tensor the crop's features are compared with. */
+function cropFeatures(map: HostFeatures, tile: Tile, scale: number): tf.Tensor4D {
+  const [top, left] = [tile.crop.y / scale, tile.crop.x / scale];
+  const rows = Math.floor(tile.crop.height / scale);
+  const columns = Math.floor(tile.crop.width / scale);
+  const values = new Float32Array(rows * columns * map.channels);
+  for (let row = 0; row < rows; row++) {
+    const from = ((top + row) * map.width + left) * map.channels;
+    values.set(map.values.subarray(from, from + columns * map.channels), row * columns * map.channels);
+  }
+  return tf.tensor4d(values, [1, rows, columns, map.channels]);
 }
 
 /**
@@ -143,14 +218,8 @@ export function tiledStyleGrams(
         const features = network.features(input, layers, pooling);
         for (const layer of layers) {
           const map = features.get(layer)!;
-          const scale = 2 ** (Number(layer[4]) - 1);
           const [, height, width, channels] = map.shape;
-          const top = (tile.core.y - tile.crop.y) / scale;
-          const left = (tile.core.x - tile.crop.x) / scale;
-          const rows =
-            Math.min(height, Math.floor((tile.core.y + tile.core.height - tile.crop.y) / scale)) - top;
-          const columns =
-            Math.min(width, Math.floor((tile.core.x + tile.core.width - tile.crop.x) / scale)) - left;
+          const { top, left, rows, columns } = coreWindow(tile, 2 ** (blockOf(layer) - 1), { height, width });
           if (rows <= 0 || columns <= 0) continue;
           const core = tf.reshape(tf.slice(map, [0, top, left, 0], [1, rows, columns, channels]), [
             rows * columns,
@@ -213,17 +282,7 @@ export function tiledObjective(
   weights: LossWeights,
   pooling: Pooling,
 ): Objective {
-  const targets: Map<string, HostFeatures>[] = tiles.map((tile) => {
-    const input = cropImage(content.image, tile.crop);
-    const features = tf.tidy(() => {
-      const all = network.features(input, content.layers, pooling);
-      return content.layers.map((layer) => all.get(layer)!);
-    });
-    input.dispose();
-    const host = new Map(content.layers.map((layer, i) => [layer, toHost(features[i]!)]));
-    tf.dispose(features);
-    return host;
-  });
+  const targets = contentFeatureMaps(network, content.image, tiles, content.layers, pooling);
   const styleLayers = [...grams.keys()];
   const layers = [...new Set([...content.layers, ...styleLayers])];
   const blocks = Math.max(...layers.map(blockOf));
@@ -259,7 +318,11 @@ export function tiledObjective(
         const channels = sums[i]!.shape[0];
         const scale = (weights.style * (weights.styleLayers.get(layer) ?? 0)) / (4 * channels * channels);
         const difference = tf.sub(tf.div(sums[i]!, positions[i]!), grams.get(layer)!);
-        return { difference, scale, loss: tf.mul(scale, tf.sum(tf.square(difference))) };
+        return {
+          difference: difference as tf.Tensor2D,
+          scale,
+          loss: tf.mul(scale, tf.sum(tf.square(difference))),
+        };
       }),
     );
     tf.dispose(sums);
@@ -276,24 +339,26 @@ export function tiledObjective(
             const features = network.features(input as tf.Tensor4D, layers, pooling);
             let contentTerm: tf.Scalar = tf.scalar(0);
             for (const layer of content.layers) {
-              const target = targets[index]!.get(layer)!;
+              const target = cropFeatures(targets.get(layer)!, tile, 2 ** (blockOf(layer) - 1));
               const w = pyramid[blockOf(layer) - 1]!;
               contentTerm = tf.add(
                 contentTerm,
-                tf.sum(
-                  tf.mul(
-                    w,
-                    tf.squaredDifference(features.get(layer)!, tf.tensor4d(target.values, target.shape)),
-                  ),
-                ),
+                tf.sum(tf.mul(w, tf.squaredDifference(features.get(layer)!, target))),
               );
             }
             contentTerm = tf.mul(0.5 * weights.content, contentTerm);
             let surrogate: tf.Scalar = tf.scalar(0);
             for (const [i, layer] of styleLayers.entries()) {
-              const [flat, w] = flatten(features.get(layer)!, pyramid[blockOf(layer) - 1]!);
-              const inner = tf.sum(tf.mul(tf.mul(tf.matMul(flat, style[i]!.difference), flat), w));
-              surrogate = tf.add(surrogate, tf.mul((2 * style[i]!.scale) / positions[i]!, inner));
+              const { difference, scale } = style[i]!;
+              surrogate = tf.add(
+                surrogate,
+                styleSurrogate(
+                  features.get(layer)!,
+                  pyramid[blockOf(layer) - 1]!,
+                  difference,
+                  (2 * scale) / positions[i]!,
+                ),
+              );
             }
             const tvTerm =
               weights.tv > 0
@@ -326,6 +391,33 @@ export function tiledObjective(
       tf.dispose(style.flatMap((layer) => [layer.difference, layer.loss]));
     }
   };
+}
+
+/**
+ * c·Σ_p w_p F_pᵀ D F_p for a symmetric D, as an op whose value is 0 and whose gradient, 2c·w_p·D F_p, is
+ * computed only in the backward pass: only its gradient matters, and tfjs would otherwise keep F·D and its
+ * products for the backward pass (three feature-sized tensors per style layer).
+ */
+function styleSurrogate(
+  features: tf.Tensor4D,
+  weights: tf.Tensor4D,
+  difference: tf.Tensor2D,
+  scale: number,
+): tf.Scalar {
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [input, save] = args as [tf.Tensor4D, tf.GradSaveFunc];
+    save([input]);
+    return {
+      value: tf.scalar(0),
+      gradFunc: (dy, saved) =>
+        tf.tidy(() => {
+          const [flat, w] = flatten(saved[0] as tf.Tensor4D, weights);
+          const gradient = tf.mul(tf.mul(tf.matMul(flat, difference), w), tf.mul(dy, 2 * scale));
+          return tf.reshape(gradient, features.shape);
+        }),
+    };
+  });
+  return op(features) as tf.Scalar;
 }
 
 /** ½ Σ w·(Δx² + Δy²): total variation with each pixel's differences counted by its blend weight. */

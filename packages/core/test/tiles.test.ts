@@ -165,7 +165,7 @@ describe('the engine', () => {
     const engine = await createEngine({
       weights: randomVggWeights({ seed: 5, widths }),
       backend: 'wasm',
-      memoryBudget: untiled.totalBytes - 1,
+      memoryBudget: { bytes: untiled.totalBytes - 1, name: 'the test budget' },
     });
     const contentBytes = await makeImage(320, 240, 0);
     const styleBytes = await makeImage(128, 128, 3);

@@ -11,6 +11,7 @@ import {
   type WebhookSubscription,
 } from '@neural-style/contract';
 type StyleOptions = Job['options'];
+type JobPlan = NonNullable<Job['plan']>;
 import { newJobId } from './ids.js';
 
 /** What Redis holds per job: the public record plus who owns it and where to send webhooks. */
@@ -99,6 +100,7 @@ export class JobStore {
     id?: string;
     tenant: string;
     options: StyleOptions;
+    plan?: JobPlan;
     webhook?: WebhookSubscription;
     createdAt?: Date;
   }): Promise<Job> {
@@ -110,6 +112,7 @@ export class JobStore {
       startedAt: null,
       completedAt: null,
       options: input.options,
+      plan: input.plan ?? null,
       progress: null,
       output: null,
       snapshots: [],

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { VGG19_CONV_NAMES } from './layers.js';
 import type { BackendChoice } from './backends.js';
 import type { StyleOptions } from './options.js';
@@ -15,23 +16,31 @@ const PIXEL_VECTOR_BYTES = 3 * FLOAT_BYTES;
  * of the backward pass (tfjs keeps them all until the gradient is returned) and the kernels' transients.
  * Measured with tf.profile on VGG19 widths, 128-512 px (docs/high-resolution.md).
  */
-const EVALUATION_FACTOR = 6.2;
+const EVALUATION_FACTOR = 3.1;
+/**
+ * A tiled evaluation holds more per crop pixel: the blend weights at every block's resolution and, per
+ * style layer, F·(G − A) for the Gram surrogate (core/src/tiles.ts). Measured like EVALUATION_FACTOR.
+ */
+const TILED_EVALUATION_FACTOR = 3.1;
 /** computeTargets runs each image's forward pass inside one tidy: every activation stays until the end. */
 const FORWARD_FACTOR = 1.2;
 /** Image-sized tensors besides the optimizer's: the (tile) input, preprocessing, TV slices, read-backs. */
-const IMAGE_TENSORS = 10;
+const IMAGE_TENSORS = 2;
 /** Full-image vectors an optimizer holds besides L-BFGS's history: x, gradients, step, direction, moments. */
-const OPTIMIZER_VECTORS = { lbfgs: 7, adam: 7 } as const;
+const OPTIMIZER_VECTORS = { lbfgs: 5, adam: 7 } as const;
 /** The process before any job: Node, tfjs, the wasm heap's start; the weights come on top, three times. */
 const PROCESS_BASE_BYTES = 210 * 2 ** 20;
 
+export const MemoryEstimateSchema = z
+  .object({
+    tensorBytes: z
+      .number()
+      .describe('Peak tensor memory of the backend: the wasm heap on wasm, GPU memory on tfjs-node-gpu.'),
+    totalBytes: z.number().describe('Peak resident memory of the whole worker process.'),
+  })
+  .describe('Estimated peak memory (bytes).');
 /** What a job's peak costs, by where it lives. */
-export interface MemoryEstimate {
-  /** Tensor memory of the backend: the wasm heap on wasm, GPU memory on tfjs-node-gpu. */
-  tensorBytes: number;
-  /** Resident set of the whole process: the tensors, decoded images, tile targets, the process itself. */
-  totalBytes: number;
-}
+export type MemoryEstimate = z.infer<typeof MemoryEstimateSchema>;
 
 /** The limits a job must fit: the backend's tensor memory and the process's memory. */
 export interface MemoryLimits {
@@ -138,7 +147,7 @@ export function estimatePassMemory(
   const optimizerBytes = vectors * pixels * PIXEL_VECTOR_BYTES;
   const tileContentTarget = contentTargetBytes(pass.tile, options, network);
   const evaluation =
-    EVALUATION_FACTOR * activationBytes(pass.tile, layers, network) +
+    (tiled ? TILED_EVALUATION_FACTOR : EVALUATION_FACTOR) * activationBytes(pass.tile, layers, network) +
     IMAGE_TENSORS * tilePixels * PIXEL_VECTOR_BYTES +
     tileContentTarget;
   const styleForward = pass.styles.map(
@@ -150,9 +159,10 @@ export function estimatePassMemory(
     Math.max(0, ...styleForward);
   const tensorBytes = Math.max(optimizerBytes + evaluation, targets + (tiled ? 0 : optimizerBytes));
   const stylePixels = pass.styles.reduce((sum, style) => sum + style.width * style.height, 0);
-  // Content, target and start image as floats, the style images, the result read back (and its encoding).
-  const images = (4 * pixels + stylePixels) * PIXEL_VECTOR_BYTES;
-  const tiles = tiled ? pass.tileCount * tileContentTarget + pixels * PIXEL_VECTOR_BYTES : 0;
+  // Content (and target) and the result read back as floats, the start image, the style images.
+  const images = (3 * pixels + stylePixels) * PIXEL_VECTOR_BYTES;
+  // The whole image's content features and the blended gradient.
+  const tiles = tiled ? contentTargetBytes(pass.image, options, network) + pixels * PIXEL_VECTOR_BYTES : 0;
   return {
     tensorBytes,
     totalBytes: PROCESS_BASE_BYTES + 3 * weightBytes(network) + tensorBytes + images + tiles,

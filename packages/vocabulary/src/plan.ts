@@ -1,8 +1,10 @@
+import { z } from 'zod';
 import { StyleTransferError } from './errors.js';
 import {
   estimatePassMemory,
   formatBytes,
   VGG19_WIDTHS,
+  MemoryEstimateSchema,
   type MemoryEstimate,
   type MemoryLimits,
   type NetworkShape,
@@ -52,32 +54,42 @@ export function totalIterations(options: PlanOptions): number {
   return planPasses(options).reduce((sum, pass) => sum + pass.iterations, 0);
 }
 
+export const TileLayoutSchema = z
+  .object({
+    core: z
+      .int()
+      .describe("Edge of a tile's core in pixels (a multiple of 16); the cores partition the image."),
+    margin: z.int().describe('Context the network sees on each side of a core; losses fade across it.'),
+    columns: z.int(),
+    rows: z.int(),
+  })
+  .describe('How a tiled pass cuts its image.');
 /** How a tiled pass cuts its image: cores that partition it, each seen with a margin on every side. */
-export interface TileLayout {
-  /** Edge of a tile's core (a multiple of 16, so features of every block align with the whole image's). */
-  core: number;
-  /** Context added on each side of a core; the gradient fades out across it (see core/src/tiles.ts). */
-  margin: number;
-  columns: number;
-  rows: number;
-}
+export type TileLayout = z.infer<typeof TileLayoutSchema>;
 
+export const PlannedPassSchema = z.object({
+  longSide: z.int(),
+  width: z.int(),
+  height: z.int(),
+  iterations: z.int().describe('Iterations of this pass.'),
+  firstIteration: z.int().describe('Iterations of the run before this pass.'),
+  tiles: TileLayoutSchema.optional().describe('Absent: the whole image in one piece.'),
+  lbfgsHistory: z
+    .int()
+    .describe('L-BFGS correction pairs kept: at most the pass iterations, fewer where memory is short.'),
+  memory: MemoryEstimateSchema,
+});
 /** A pass as the engine will run it: its size, tile grid, L-BFGS history and memory estimate. */
-export interface PlannedPass extends Pass {
-  width: number;
-  height: number;
-  /** Absent: the whole image in one piece. */
-  tiles?: TileLayout;
-  /** Correction pairs L-BFGS keeps in this pass: at most its iterations, fewer where memory is short. */
-  lbfgsHistory: number;
-  memory: MemoryEstimate;
-}
+export type PlannedPass = z.infer<typeof PlannedPassSchema>;
 
-export interface JobPlan {
-  passes: PlannedPass[];
-  /** The largest pass's estimate. */
-  peak: MemoryEstimate;
-}
+export const JobPlanSchema = z
+  .object({
+    passes: z.array(PlannedPassSchema),
+    peak: MemoryEstimateSchema.describe("The largest pass's estimate."),
+  })
+  .meta({ id: 'JobPlan' })
+  .describe('How the engine runs the job: coarse-to-fine passes, tile grids, memory estimate.');
+export type JobPlan = z.infer<typeof JobPlanSchema>;
 
 type JobPlanOptions = PlanOptions &
   Pick<
@@ -96,7 +108,7 @@ const TILE_CORES = [1024, 768, 512, 384, 256, 128];
 /** Context on each side of a core: enough that zero padding at the crop's edge barely reaches the core. */
 const TILE_MARGIN = 64;
 /** The fewest L-BFGS pairs worth keeping when memory, not iterations, caps the history. */
-const MIN_LBFGS_HISTORY = 5;
+const MIN_LBFGS_HISTORY = 3;
 
 /** Width × height after scaling the long side to `longSide` (the engine's resize rounds the same way). */
 export function fitLongSide(size: Size, longSide: number): Size {
@@ -159,18 +171,18 @@ function planPass(
     undefined,
     ...TILE_CORES.map((core) => tileLayout(image, core)).filter((tiles) => tiles.columns * tiles.rows > 1),
   ];
+  // Larger tiles first (fewer, less overlap: faster), each with the longest history that fits; a
+  // pass's last iterations start close to the answer, so fewer pairs cost less than smaller tiles.
+  const fewest = Math.min(history, MIN_LBFGS_HISTORY);
   for (const tiles of candidates) {
-    const memory = estimate(tiles, history);
-    if (fits(memory)) return { ...pass, ...image, ...(tiles && { tiles }), lbfgsHistory: history, memory };
-  }
-  const smallest = candidates.at(-1);
-  for (let lbfgsHistory = history - 1; lbfgsHistory >= Math.min(history, MIN_LBFGS_HISTORY); lbfgsHistory--) {
-    const memory = estimate(smallest, lbfgsHistory);
-    if (fits(memory)) {
-      return { ...pass, ...image, ...(smallest && { tiles: smallest }), lbfgsHistory, memory };
+    for (let lbfgsHistory = history; lbfgsHistory >= fewest; lbfgsHistory--) {
+      const memory = estimate(tiles, lbfgsHistory);
+      if (fits(memory)) return { ...pass, ...image, ...(tiles && { tiles }), lbfgsHistory, memory };
+      if (options.optimizer !== 'lbfgs') break;
     }
   }
-  const memory = estimate(smallest, Math.min(history, MIN_LBFGS_HISTORY));
+  const smallest = candidates.at(-1);
+  const memory = estimate(smallest, fewest);
   throw memoryLimitError(pass, image, memory, limits, options);
 }
 
@@ -206,12 +218,17 @@ function tileLayout(image: Size, core: number): TileLayout {
   };
 }
 
-/** The largest crop a tile of this layout shows the network: its core and a margin on each side. */
+/** The largest crop a tile of this layout shows the network: its core and a margin on each side, clipped. */
 export function tileExtent(tiles: TileLayout, image: Size): Size {
-  return {
-    width: Math.min(image.width, tiles.core + 2 * tiles.margin),
-    height: Math.min(image.height, tiles.core + 2 * tiles.margin),
+  const longest = (length: number) => {
+    let extent = 0;
+    for (let start = 0; start < length; start += tiles.core) {
+      const end = Math.min(length, start + tiles.core);
+      extent = Math.max(extent, Math.min(length, end + tiles.margin) - Math.max(0, start - tiles.margin));
+    }
+    return extent;
   };
+  return { width: longest(image.width), height: longest(image.height) };
 }
 
 /** "2 passes: 512x384 (250 it.), 1024x768 in 3x2 tiles of 512 (125 it.)" for logs and the CLI summary. */

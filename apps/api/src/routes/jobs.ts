@@ -204,6 +204,7 @@ async function createJob(
     id,
     tenant,
     options: submission.options,
+    plan: submission.plan,
     ...(submission.webhook ? { webhook: submission.webhook } : {}),
   });
   const data: QueueJobData = {
