@@ -53,6 +53,8 @@ export interface EngineConfig {
 
 export interface Engine {
   readonly backend: BackendInfo;
+  /** The run stylize() would make of these inputs (refused with MEMORY_LIMIT where it cannot fit). */
+  plan(inputs: StylizeInputs, options?: StyleOptionsInput): Promise<JobPlan>;
   stylize(inputs: StylizeInputs, options?: StyleOptionsInput, hooks?: StylizeHooks): Promise<StylizeResult>;
   dispose(): void;
 }
@@ -121,7 +123,8 @@ class StyleEngine implements Engine {
   }
 
   /** The run's passes, tile grids and memory estimate for these inputs, checked against this machine. */
-  async plan(inputs: StylizeInputs, options: StyleOptions): Promise<JobPlan> {
+  async plan(inputs: StylizeInputs, input: StyleOptionsInput = {}): Promise<JobPlan> {
+    const options = parseOptions(input);
     const probe = (bytes: Uint8Array, label: string) =>
       probeImage(bytes, { label, maxInputPixels: this.maxInputPixels });
     const plan = planJob(
@@ -156,7 +159,7 @@ class StyleEngine implements Engine {
       throw new StyleTransferError('INVALID_OPTIONS', 'init "image" needs an init image');
     }
     this.network.requireLayers([...options.contentLayers, ...options.styleLayers]);
-    const plan = await this.plan(inputs, options);
+    const plan = await this.plan(inputs, input);
     const { passes } = plan;
     const totalIterations = passes.reduce((sum, pass) => sum + pass.iterations, 0);
     const startIteration = Math.min(hooks.resume?.iteration ?? 0, totalIterations - 1);

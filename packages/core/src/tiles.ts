@@ -330,7 +330,7 @@ export function tiledObjective(
     let contentLoss = 0;
     let tvLoss = 0;
     try {
-      for (const [index, tile] of tiles.entries()) {
+      for (const tile of tiles) {
         const { crop } = tile;
         let localTerms: tf.Tensor | undefined;
         const tileGradient = tf.tidy(() => {

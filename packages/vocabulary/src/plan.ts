@@ -241,3 +241,25 @@ export function describePlan(plan: JobPlan): string {
   });
   return `${passes.length} pass${passes.length === 1 ? '' : 'es'}: ${passes.join(', ')}; peak about ${formatBytes(plan.peak.totalBytes)}`;
 }
+
+/** Relative cost of one iteration of a pass: the pixels the network sees (tiled: the crops, and the Gram sweep). */
+function iterationCost(pass: PlannedPass): number {
+  if (!pass.tiles) return pass.width * pass.height;
+  const crop = tileExtent(pass.tiles, pass);
+  // A tiled evaluation adds a forward-only sweep for the whole image's Grams: about a third of a step.
+  return (4 / 3) * pass.tiles.columns * pass.tiles.rows * crop.width * crop.height;
+}
+
+/**
+ * Seconds to the end of the run after `iteration`, from the speed of the pass now running: later passes
+ * cost more per iteration in proportion to the pixels they process.
+ */
+export function remainingSeconds(plan: JobPlan, iteration: number, secondsPerIteration: number): number {
+  const current =
+    plan.passes.find((pass) => iteration < pass.firstIteration + pass.iterations) ?? plan.passes.at(-1)!;
+  const unit = secondsPerIteration / iterationCost(current);
+  return plan.passes.reduce((sum, pass) => {
+    const left = Math.min(pass.iterations, Math.max(0, pass.firstIteration + pass.iterations - iteration));
+    return sum + left * iterationCost(pass) * unit;
+  }, 0);
+}
