@@ -1,6 +1,7 @@
 import { startApiServer } from '@neural-style/api';
 import { loadConfig } from '@neural-style/infra';
 import { startWorker } from '@neural-style/worker';
+import { errorMessage } from '@neural-style/vocabulary';
 
 /**
  * `npm start`: API and worker in one process on one machine, with filesystem storage by default and
@@ -34,6 +35,6 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   // Configuration, Redis and engine problems (missing weights, no GPU) all explain themselves in one line.
-  console.error(error instanceof Error ? error.message : String(error));
+  console.error(errorMessage(error));
   process.exit(1);
 });

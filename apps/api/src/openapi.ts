@@ -24,6 +24,7 @@ export async function buildOpenApiDocument(): Promise<Record<string, unknown>> {
     jobStore: unconnected('jobStore'),
     jobQueue: unconnected('jobQueue'),
     webhookQueue: unconnected('webhookQueue'),
+    lifecycle: unconnected('lifecycle'),
     events: unconnected('events'),
     metrics: unconnected('metrics'),
   };

@@ -1,25 +1,17 @@
-import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
-import { QUEUE_NAMES, type QueueJobData, type WebhookDeliveryData } from '@neural-style/contract';
 import {
   connectRedis,
-  createStorage,
+  createJobServices,
   duplicateRedis,
   JobEventHub,
-  JobStore,
   type Config,
+  type JobServices,
   type Storage,
 } from '@neural-style/infra';
 import { ApiMetrics } from './metrics.js';
 
 /** Everything the routes use, created once per process and handed to `buildApp`. */
-export interface ApiServices {
+export interface ApiServices extends Omit<JobServices, 'close'> {
   config: Config;
-  redis: Redis;
-  storage: Storage;
-  jobStore: JobStore;
-  jobQueue: Queue<QueueJobData>;
-  webhookQueue: Queue<WebhookDeliveryData>;
   events: JobEventHub;
   metrics: ApiMetrics;
 }
@@ -38,28 +30,20 @@ export async function createServices(
 ): Promise<ConnectedServices> {
   const redis = await connectRedis(config.redisUrl, { name: 'api' });
   const subscriber = await duplicateRedis(redis, 'api-events');
-  const storage = overrides.storage ?? createStorage(config.storage);
-  const queueOptions = { connection: redis, prefix: config.queuePrefix };
-  const jobQueue = new Queue<QueueJobData>(QUEUE_NAMES.jobs, queueOptions);
-  const webhookQueue = new Queue<WebhookDeliveryData>(QUEUE_NAMES.webhooks, queueOptions);
+  const jobServices = createJobServices(redis, config, overrides);
   const events = new JobEventHub(subscriber, config.queuePrefix);
   await events.start();
-  const metrics = new ApiMetrics(jobQueue);
+  const metrics = new ApiMetrics(jobServices.jobQueue);
   const stopMetrics = events.subscribeAll((_jobId, event) => metrics.observe(event));
   return {
+    ...jobServices,
     config,
-    redis,
-    storage,
-    jobStore: new JobStore(redis, { prefix: config.queuePrefix, publicUrl: config.publicUrl }),
-    jobQueue,
-    webhookQueue,
     events,
     metrics,
     async close() {
       stopMetrics();
       await events.close();
-      await jobQueue.close();
-      await webhookQueue.close();
+      await jobServices.close();
       subscriber.disconnect();
       redis.disconnect();
     },

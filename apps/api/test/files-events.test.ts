@@ -1,7 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JobSchema, type Job, type JobEvent } from '@neural-style/contract';
-import { IMAGE_CONTENT_TYPES, publishJobEvent, storageKeys } from '@neural-style/infra';
+import { OUTPUT_FORMATS } from '@neural-style/vocabulary';
+import { publishJobEvent, storageKeys } from '@neural-style/infra';
 import { startTestS3, type TestS3 } from '@neural-style/infra/testing';
 import { auth, jpegImage, pngImage, startTestApi, type TestApi } from './support.js';
 
@@ -17,9 +18,9 @@ beforeAll(async () => {
 async function finishJob(api: TestApi, id: string, image: Buffer): Promise<Job> {
   const { jobStore, storage } = api.services;
   await jobStore.markRunning(id, { backend: 'cpu' });
-  await storage.put(storageKeys.snapshot(id, 5, 'png'), image, IMAGE_CONTENT_TYPES.png);
+  await storage.put(storageKeys.snapshot(id, 5, 'png'), image, OUTPUT_FORMATS.png.contentType);
   await jobStore.addSnapshot(id, { iteration: 5, key: storageKeys.snapshot(id, 5, 'png') });
-  await storage.put(storageKeys.output(id, 'png'), image, IMAGE_CONTENT_TYPES.png);
+  await storage.put(storageKeys.output(id, 'png'), image, OUTPUT_FORMATS.png.contentType);
   const done = await jobStore.markSucceeded(id, {
     output: { width: 8, height: 8, format: 'png' },
     metrics: { runMs: 9, secondsPerIteration: 0.9 },

@@ -1,6 +1,6 @@
 export { startWorker, type RunningWorker, type StartWorkerOptions } from './worker.js';
 export { ABORT_REASONS } from './abort-reasons.js';
-export type { JobOutcome } from './run-job.js';
+export type { JobOutcome } from './child/run-job.js';
 export {
   createWebhookWorker,
   retryDelayMs,

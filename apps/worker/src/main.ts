@@ -1,3 +1,4 @@
+import { errorMessage } from '@neural-style/vocabulary';
 import { startWorker } from './worker.js';
 
 /**
@@ -14,7 +15,7 @@ try {
     worker.close().then(
       () => process.exit(0),
       (error: unknown) => {
-        console.error(`worker: shutdown failed: ${error instanceof Error ? error.message : String(error)}`);
+        console.error(`worker: shutdown failed: ${errorMessage(error)}`);
         process.exit(1);
       },
     );
@@ -22,6 +23,6 @@ try {
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
 } catch (error) {
-  console.error(`worker: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(`worker: ${errorMessage(error)}`);
   process.exit(1);
 }

@@ -7,12 +7,15 @@ import { fileURLToPath } from 'node:url';
  */
 const fromSources = import.meta.url.endsWith('.ts');
 
-/** Absolute path of a module next to this one, e.g. `processor` → …/src/processor.ts or …/dist/processor.js. */
-export function siblingModule(name: string): string {
-  return fileURLToPath(new URL(`./${name}.${fromSources ? 'ts' : 'js'}`, import.meta.url));
+/**
+ * Absolute path of an entry module of the child processes, e.g. `processor` → …/src/child/processor.ts or
+ * …/dist/child/processor.js. Only `child/` may load the engine (see docs/architecture.md).
+ */
+export function childModule(name: string): string {
+  return fileURLToPath(new URL(`./child/${name}.${fromSources ? 'ts' : 'js'}`, import.meta.url));
 }
 
-/** Node flags for a child running a sibling module: tsx and the "source" export condition for TS sources. */
+/** Node flags for a child running a `child/` module: tsx and the "source" export condition for TS sources. */
 export function childExecArgv(): string[] {
   return fromSources ? ['--import', 'tsx', '--conditions=source'] : [];
 }

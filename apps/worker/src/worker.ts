@@ -1,19 +1,19 @@
 import { fork } from 'node:child_process';
-import { Queue, QueueEvents, Worker, type Job as QueueJob } from 'bullmq';
+import { QueueEvents, Worker, type Job as QueueJob } from 'bullmq';
 import { QUEUE_NAMES, type QueueJobData, type WebhookDeliveryData } from '@neural-style/contract';
 import type { BackendInfo } from '@neural-style/core';
 import {
   connectRedis,
+  createJobServices,
   duplicateRedis,
-  JobStore,
   loadConfig,
   subscribeCancels,
   type Config,
+  type JobLifecycle,
 } from '@neural-style/infra';
 import { ABORT_REASONS } from './abort-reasons.js';
-import { failJob, type Announcer } from './announce.js';
-import type { JobOutcome } from './run-job.js';
-import { childExecArgv, siblingModule } from './sandbox.js';
+import type { JobOutcome } from './child/run-job.js';
+import { childExecArgv, childModule } from './sandbox.js';
 import { createWebhookWorker, DEFAULT_WEBHOOK_DELIVERY } from './webhooks/webhook-worker.js';
 
 /** A job whose worker died is handed to another one this many times before it is failed. */
@@ -59,14 +59,9 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
   const redis = await connectRedis(config.redisUrl, { name: 'worker' });
   const subscriber = await duplicateRedis(redis, 'worker-cancels');
   const prefix = config.queuePrefix;
-  const announcer: Announcer = {
-    redis,
-    prefix,
-    jobs: new JobStore(redis, { prefix, publicUrl: config.publicUrl }),
-    webhooks: new Queue<WebhookDeliveryData>(QUEUE_NAMES.webhooks, { connection: redis, prefix }),
-  };
+  const jobServices = createJobServices(redis, config);
 
-  const styleWorker = new Worker<QueueJobData, JobOutcome>(QUEUE_NAMES.jobs, siblingModule('processor'), {
+  const styleWorker = new Worker<QueueJobData, JobOutcome>(QUEUE_NAMES.jobs, childModule('processor'), {
     connection: redis,
     prefix,
     concurrency: config.worker.concurrency,
@@ -82,7 +77,7 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
   });
   styleWorker.on('failed', (job, error) => {
     if (job)
-      void recordFinalFailure(announcer, job, error).catch((cause: unknown) =>
+      void recordFinalFailure(jobServices.lifecycle, job, error).catch((cause: unknown) =>
         log(`worker: ${String(cause)}`),
       );
   });
@@ -93,10 +88,12 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
   const queueEvents = new QueueEvents(QUEUE_NAMES.jobs, { connection: eventsConnection, prefix });
   queueEvents.on('failed', ({ jobId, failedReason }) => {
     if (!/stalled/i.test(failedReason)) return;
-    void failJob(announcer, jobId, {
-      code: 'INTERNAL',
-      message: `the job's worker stopped ${MAX_STALLED_COUNT + 1} times while running it; giving up`,
-    }).catch((cause: unknown) => log(`worker: ${String(cause)}`));
+    void jobServices.lifecycle
+      .fail(jobId, {
+        code: 'INTERNAL',
+        message: `the job's worker stopped ${MAX_STALLED_COUNT + 1} times while running it; giving up`,
+      })
+      .catch((cause: unknown) => log(`worker: ${String(cause)}`));
   });
 
   const unsubscribe = await subscribeCancels(subscriber, prefix, (jobId) => {
@@ -129,7 +126,7 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
         await stopped;
         clearTimeout(handBack);
         await unsubscribe();
-        await Promise.all([webhookWorker?.close(), announcer.webhooks.close(), queueEvents.close()]);
+        await Promise.all([webhookWorker?.close(), jobServices.close(), queueEvents.close()]);
         subscriber.disconnect();
         eventsConnection.disconnect();
         await redis.quit();
@@ -141,19 +138,19 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
 
 /** Fails the job record once BullMQ gives up on it (attempts used up, or an unrecoverable error). */
 async function recordFinalFailure(
-  announcer: Announcer,
+  lifecycle: JobLifecycle,
   job: QueueJob<QueueJobData>,
   error: Error,
 ): Promise<void> {
   const final = error.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
   if (!final || !job.data?.jobId) return;
-  await failJob(announcer, job.data.jobId, { code: 'INTERNAL', message: error.message });
+  await lifecycle.fail(job.data.jobId, { code: 'INTERNAL', message: error.message });
 }
 
 /** Loads the engine once in a throwaway child process; rejects with the engine's message if it cannot. */
 function preflight(env: Record<string, string | undefined>): Promise<BackendInfo> {
   return new Promise((resolve, reject) => {
-    const child = fork(siblingModule('preflight'), [], { execArgv: childExecArgv(), env, stdio: 'inherit' });
+    const child = fork(childModule('preflight'), [], { execArgv: childExecArgv(), env, stdio: 'inherit' });
     let answered = false;
     child.on('message', (message: { ok: boolean; backend?: BackendInfo; message?: string }) => {
       answered = true;

@@ -16,7 +16,7 @@ import {
   type QueueJobData,
   type WebhookEvent,
 } from '@neural-style/contract';
-import { loadConfig, storageKeys } from '@neural-style/infra';
+import { loadConfig, parseIterationImageKey, publishJobEvent, storageKeys } from '@neural-style/infra';
 import { startTestS3, uniquePrefix, deleteKeysWithPrefix, type TestS3 } from '@neural-style/infra/testing';
 import { startWorker, type JobOutcome, type RunningWorker } from '../src/index.js';
 import { makePng, testEnv, writeTinyWeights } from './support/fixtures.js';
@@ -97,7 +97,7 @@ function verifiedWebhooks(jobId: string): WebhookEvent[] {
     .map((request) =>
       verifyWebhook({ secret: env.WEBHOOK_SECRET!, headers: request.headers, body: request.body }),
     )
-    .filter((event): event is WebhookEvent => (event as WebhookEvent).data.id === jobId);
+    .filter((event) => event.data.id === jobId);
 }
 
 async function waitForWebhook(jobId: string, type: WebhookEvent['type']): Promise<WebhookEvent[]> {
@@ -195,7 +195,7 @@ describe('API + worker', () => {
     expect(job.progress?.iteration).toBe(4);
   });
 
-  it('cancels a running job: it stops early, the worker announces it', async () => {
+  it('cancels a running job: it stops early, announced and counted once', async () => {
     const created = await jsonJob({ size: 32, iterations: 5000 });
     await pollJob(created.id, (job) => (job.progress?.iteration ?? 0) > 0);
     const canceled = await api('POST', `/jobs/${created.id}/cancel`);
@@ -211,6 +211,20 @@ describe('API + worker', () => {
     expect(final.status).toBe('canceled');
     expect(final.progress?.iteration).toBeLessThan(5000);
     expect(await s3.storage.list(`jobs/${created.id}/output`)).toEqual([]);
+
+    // The worker has ended its run; an event published now reaches the API after anything it published.
+    const marker = new Promise<void>((resolve) => {
+      const stop = services.events.subscribe(created.id, (_id, event) => {
+        if (event.event === 'snapshot' && event.data.url === 'marker') resolve(stop());
+      });
+    });
+    await publishJobEvent(services.redis, prefix, created.id, {
+      event: 'snapshot',
+      data: { iteration: 1, url: 'marker' },
+    });
+    await marker;
+    const metrics = await (await fetch(`${baseUrl}/metrics`)).text();
+    expect(metrics).toContain('neural_style_jobs_finished_total{status="canceled"} 1\n');
   });
 });
 
@@ -219,14 +233,14 @@ describe('crash resume', () => {
     const first = await spawnWorkerProcess(env);
     const created = await jsonJob({ size: 32, iterations: 60 });
     // Checkpoints every 6 iterations (a tenth of the run); kill once one exists.
-    await waitFor(async () => (await s3.storage.list(`jobs/${created.id}/snapshots/`)).length > 0);
+    await waitFor(async () => (await s3.storage.list(storageKeys.checkpoints(created.id))).length > 0);
     const engineProcesses = childPids(first.pid!);
     expect(engineProcesses.length).toBeGreaterThan(0);
     first.kill('SIGKILL');
     // The sandboxed engine process notices its parent is gone and exits instead of finishing the job.
     await waitFor(() => engineProcesses.every((pid) => !isAlive(pid)));
-    const [checkpointKey] = await s3.storage.list(`jobs/${created.id}/snapshots/`);
-    const checkpoint = Number(/(\d+)\.png$/.exec(checkpointKey!)?.[1]);
+    const [checkpointKey] = await s3.storage.list(storageKeys.checkpoints(created.id));
+    const checkpoint = parseIterationImageKey(checkpointKey!)?.iteration ?? 0;
     expect(checkpoint).toBeGreaterThan(0);
     expect(checkpoint).toBeLessThan(60);
 

@@ -9,6 +9,7 @@ import {
   FsStorage,
   JobEventHub,
   JobStore,
+  parseIterationImageKey,
   publishCancel,
   storageKeys,
 } from '@neural-style/infra';
@@ -164,13 +165,15 @@ describe('graceful shutdown', () => {
     const first = await worker();
     const job = await submitJob({ redis, storage, prefix, queue }, { size: 32, iterations: 40 });
     // Without user snapshots the worker checkpoints every tenth of the run (4 iterations here).
-    await waitFor(async () => (await storage.list(`jobs/${job.id}/snapshots/`)).length > 0);
+    await waitFor(async () => (await storage.list(storageKeys.checkpoints(job.id))).length > 0);
     await first.close(0);
 
     const handedBack = await queue.getJob(job.id);
     expect(await handedBack?.getState()).toBe('waiting');
     expect(handedBack?.attemptsMade).toBe(0);
-    const checkpoint = Number(/(\d+)\.png$/.exec((await storage.list(`jobs/${job.id}/snapshots/`))[0]!)?.[1]);
+    const [checkpointKey, ...older] = await storage.list(storageKeys.checkpoints(job.id));
+    expect(older).toEqual([]);
+    const checkpoint = parseIterationImageKey(checkpointKey!)?.iteration ?? 0;
     expect(checkpoint).toBeGreaterThan(0);
 
     await worker();
@@ -179,5 +182,32 @@ describe('graceful shutdown', () => {
     const queued = await finishedEntry(queue, job.id);
     expect(queued.returnvalue.resumedFrom).toBeGreaterThanOrEqual(checkpoint);
     expect(done.snapshots).toEqual([]);
+    expect(await storage.list(storageKeys.snapshots(job.id))).toEqual([]);
+    // Resume points go once the job is done.
+    expect(await storage.list(storageKeys.checkpoints(job.id))).toEqual([]);
+  });
+
+  it('resumes from the user’s newest snapshot, and writes no checkpoints when snapshots come as often', async () => {
+    const first = await worker();
+    // A tenth of 40 iterations is 4: snapshots every 4 make private checkpoints redundant.
+    const job = await submitJob(
+      { redis, storage, prefix, queue },
+      { size: 32, iterations: 40, snapshotEvery: 4 },
+    );
+    await waitForJob(jobs, job.id, (record) => record.snapshots.length > 0);
+    await first.close(0);
+    const handedBack = await jobs.get(job.id);
+    const newest = handedBack?.job.snapshots.at(-1)?.iteration ?? 0;
+    expect(newest).toBeGreaterThan(0);
+    expect(await storage.list(storageKeys.checkpoints(job.id))).toEqual([]);
+
+    await worker();
+    const done = await waitForJob(jobs, job.id, (record) => record.status === 'succeeded');
+    const queued = await finishedEntry(queue, job.id);
+    expect(queued.returnvalue.resumedFrom).toBe(newest);
+    expect(done.snapshots.map((snapshot) => snapshot.iteration)).toEqual([
+      4, 8, 12, 16, 20, 24, 28, 32, 36, 40,
+    ]);
+    expect(await storage.list(storageKeys.checkpoints(job.id))).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { JobSchema } from './job.js';
+import { verifyWebhookSignature, WebhookVerificationError, type VerifyInput } from './webhooks.js';
 
 export const WebhookEventTypeSchema = z
   .enum(['job.started', 'job.succeeded', 'job.failed', 'job.canceled'])
@@ -17,6 +18,17 @@ export const WebhookEventSchema = z
   })
   .meta({ id: 'WebhookEvent' });
 export type WebhookEvent = z.infer<typeof WebhookEventSchema>;
+
+/** Verifies a delivery's signature and timestamp, then returns its body as a typed event. */
+export function verifyWebhook(input: VerifyInput): WebhookEvent {
+  const parsed = WebhookEventSchema.safeParse(verifyWebhookSignature(input));
+  if (!parsed.success) {
+    throw new WebhookVerificationError(
+      `webhook body is not a webhook event: ${z.prettifyError(parsed.error)}`,
+    );
+  }
+  return parsed.data;
+}
 
 /** A job's webhook subscription: where to deliver and which events. */
 export const WebhookSubscriptionSchema = z.object({

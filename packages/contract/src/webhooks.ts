@@ -93,9 +93,9 @@ export interface VerifyInput {
 
 /**
  * Throws WebhookVerificationError unless one of the `v1` signatures matches and the timestamp is within
- * the tolerance. Returns the parsed JSON body.
+ * the tolerance. Returns the parsed JSON body, unchecked (`verifyWebhook` also checks it is a WebhookEvent).
  */
-export function verifyWebhook(input: VerifyInput): unknown {
+export function verifyWebhookSignature(input: VerifyInput): unknown {
   const id = header(input.headers, 'webhook-id');
   const timestampText = header(input.headers, 'webhook-timestamp');
   const signatures = header(input.headers, 'webhook-signature');

@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { resolveOptions } from '@neural-style/vocabulary';
+import type { Job } from '../src/job.js';
+import { verifyWebhook, type WebhookEvent } from '../src/webhook-events.js';
 import {
   generateWebhookSecret,
   signWebhook,
-  verifyWebhook,
+  verifyWebhookSignature,
   WebhookVerificationError,
   webhookHeaders,
 } from '../src/webhooks.js';
@@ -32,7 +35,7 @@ describe('signWebhook', () => {
   });
 });
 
-describe('verifyWebhook', () => {
+describe('verifyWebhookSignature', () => {
   const headers = {
     'webhook-id': vector.id,
     'webhook-timestamp': String(vector.timestamp),
@@ -41,14 +44,19 @@ describe('verifyWebhook', () => {
   const now = vector.timestamp + 10;
 
   it('accepts the reference message and returns the parsed body', () => {
-    expect(verifyWebhook({ secret: vector.secret, headers, body: vector.body, now })).toEqual({
+    expect(verifyWebhookSignature({ secret: vector.secret, headers, body: vector.body, now })).toEqual({
       test: 2432232314,
     });
   });
 
   it('accepts a fetch Headers object and mixed-case header names', () => {
     expect(() =>
-      verifyWebhook({ secret: vector.secret, headers: new Headers(headers), body: vector.body, now }),
+      verifyWebhookSignature({
+        secret: vector.secret,
+        headers: new Headers(headers),
+        body: vector.body,
+        now,
+      }),
     ).not.toThrow();
     const mixedCase = {
       'Webhook-Id': vector.id,
@@ -56,7 +64,7 @@ describe('verifyWebhook', () => {
       'Webhook-Signature': vector.signature,
     };
     expect(() =>
-      verifyWebhook({ secret: vector.secret, headers: mixedCase, body: vector.body, now }),
+      verifyWebhookSignature({ secret: vector.secret, headers: mixedCase, body: vector.body, now }),
     ).not.toThrow();
   });
 
@@ -66,26 +74,26 @@ describe('verifyWebhook', () => {
       'webhook-signature': `v1,Ceo5qEr07ixe2NLpvHk3FH9bwy/WavXrAFQ/9tdO6mc= v2,abc ${vector.signature}`,
     };
     expect(() =>
-      verifyWebhook({ secret: vector.secret, headers: rotated, body: vector.body, now }),
+      verifyWebhookSignature({ secret: vector.secret, headers: rotated, body: vector.body, now }),
     ).not.toThrow();
   });
 
   it('rejects a tampered body, another secret and a truncated signature', () => {
     expect(() =>
-      verifyWebhook({ secret: vector.secret, headers, body: '{"test": 2432232315}', now }),
+      verifyWebhookSignature({ secret: vector.secret, headers, body: '{"test": 2432232315}', now }),
     ).toThrow(/no matching webhook signature/);
-    expect(() => verifyWebhook({ secret: generateWebhookSecret(), headers, body: vector.body, now })).toThrow(
-      WebhookVerificationError,
-    );
+    expect(() =>
+      verifyWebhookSignature({ secret: generateWebhookSecret(), headers, body: vector.body, now }),
+    ).toThrow(WebhookVerificationError);
     const truncated = { ...headers, 'webhook-signature': vector.signature.slice(0, 8) };
     expect(() =>
-      verifyWebhook({ secret: vector.secret, headers: truncated, body: vector.body, now }),
+      verifyWebhookSignature({ secret: vector.secret, headers: truncated, body: vector.body, now }),
     ).toThrow(WebhookVerificationError);
   });
 
   it('rejects timestamps outside the tolerance in either direction', () => {
     const verifyAt = (at: number) => () =>
-      verifyWebhook({ secret: vector.secret, headers, body: vector.body, now: at });
+      verifyWebhookSignature({ secret: vector.secret, headers, body: vector.body, now: at });
     expect(verifyAt(vector.timestamp + 301)).toThrow(/tolerance/);
     expect(verifyAt(vector.timestamp - 301)).toThrow(/tolerance/);
     expect(verifyAt(vector.timestamp + 300)).not.toThrow();
@@ -95,15 +103,65 @@ describe('verifyWebhook', () => {
     const withoutId: Record<string, string> = { ...headers };
     delete withoutId['webhook-id'];
     expect(() =>
-      verifyWebhook({ secret: vector.secret, headers: withoutId, body: vector.body, now }),
+      verifyWebhookSignature({ secret: vector.secret, headers: withoutId, body: vector.body, now }),
     ).toThrow('missing webhook-id header');
   });
 
   it('round-trips webhookHeaders with a generated secret', () => {
     const secret = generateWebhookSecret();
     expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
-    const body = JSON.stringify({ type: 'job.succeeded', timestamp: '2026-01-01T00:00:00.000Z', data: {} });
+    const body = '{"hello": "world"}';
     const signed = webhookHeaders({ secret, id: 'msg_1', timestamp: 1_700_000_000, body });
-    expect(verifyWebhook({ secret, headers: signed, body, now: 1_700_000_000 })).toEqual(JSON.parse(body));
+    expect(verifyWebhookSignature({ secret, headers: signed, body, now: 1_700_000_000 })).toEqual({
+      hello: 'world',
+    });
+  });
+});
+
+describe('verifyWebhook', () => {
+  const secret = generateWebhookSecret();
+  const job: Job = {
+    id: 'job_01M8C5V4B98WYE07T46VQ4C83B',
+    status: 'canceled',
+    createdAt: '2026-01-01T00:00:00.000Z',
+    startedAt: null,
+    completedAt: '2026-01-01T00:00:01.000Z',
+    options: resolveOptions({ size: 64 }),
+    progress: null,
+    output: null,
+    snapshots: [],
+    error: null,
+    metrics: null,
+  };
+  const signed = (body: string) => ({
+    secret,
+    headers: webhookHeaders({ secret, id: 'msg_1', timestamp: 1_700_000_000, body }),
+    body,
+    now: 1_700_000_000,
+  });
+
+  it('returns the typed event of a signed delivery', () => {
+    const event: WebhookEvent = { type: 'job.canceled', timestamp: '2026-01-01T00:00:01.000Z', data: job };
+    const verified = verifyWebhook(signed(JSON.stringify(event)));
+    expect(verified).toEqual(event);
+    expect(verified.data.status).toBe('canceled');
+  });
+
+  it('rejects a correctly signed body that is not a webhook event', () => {
+    const notAnEvent = JSON.stringify({
+      type: 'job.succeeded',
+      timestamp: '2026-01-01T00:00:00.000Z',
+      data: {},
+    });
+    expect(() => verifyWebhook(signed(notAnEvent))).toThrow(WebhookVerificationError);
+    expect(() => verifyWebhook(signed(notAnEvent))).toThrow(/not a webhook event/);
+  });
+
+  it('still rejects a bad signature before looking at the body', () => {
+    const event = JSON.stringify({ type: 'job.canceled', timestamp: '2026-01-01T00:00:01.000Z', data: job });
+    const input = signed(event);
+    expect(() => verifyWebhook({ ...input, secret: generateWebhookSecret() })).toThrow(
+      'no matching webhook signature',
+    );
   });
 });

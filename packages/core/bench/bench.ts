@@ -26,6 +26,7 @@ import { parseArgs } from 'node:util';
 import type { BackendChoice } from '../src/backend.js';
 import { describePlan, planPasses } from '@neural-style/vocabulary';
 import { runJob, type JobOutcome, type JobReport, type JobSpec } from './jobs.js';
+import { errorMessage } from '@neural-style/vocabulary';
 
 const USAGE = 'see the header of packages/core/bench/bench.ts';
 const EXTRAPOLATED_ITERATIONS = 300;
@@ -69,7 +70,7 @@ const { values: args } = (() => {
       },
     });
   } catch (error) {
-    fail(error instanceof Error ? error.message : String(error));
+    fail(errorMessage(error));
   }
 })();
 

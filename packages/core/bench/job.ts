@@ -12,7 +12,7 @@ import { createEngine } from '../src/engine.js';
 import type { BackendChoice } from '../src/backend.js';
 import { oneDnnInfo } from '../src/ops/onednn.js';
 import { randomVggWeights } from '../src/testing.js';
-import { resolveOptions } from '@neural-style/vocabulary';
+import { errorMessage, resolveOptions } from '@neural-style/vocabulary';
 import { loadVggWeights } from '../src/vgg19/load-weights.js';
 import type { ConvWeights } from '../src/vgg19/weights.js';
 import { sharedImages, sharedWeights, type JobMessage, type JobReport, type JobSpec } from './jobs.js';
@@ -152,7 +152,7 @@ let message: JobMessage;
 try {
   message = { ok: true, report: await run(spec) };
 } catch (error) {
-  message = { ok: false, error: error instanceof Error ? error.message : String(error) };
+  message = { ok: false, error: errorMessage(error) };
 }
 // Exit at once: a finished job must not wait for anything the backend left behind.
 process.send!(message, () => process.exit(message.ok ? 0 : 1));

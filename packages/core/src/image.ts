@@ -1,5 +1,10 @@
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
-import { fitLongSide as fitSize, StyleTransferError, type OutputFormat } from '@neural-style/vocabulary';
+import {
+  errorMessage,
+  fitLongSide as fitSize,
+  type OutputFormat,
+  StyleTransferError,
+} from '@neural-style/vocabulary';
 
 /** Decoded pixels: HWC order, RGB, float values on the 0..255 scale (the engine's working format). */
 export interface RgbImage {
@@ -177,7 +182,7 @@ function invalidImage(label: string, reason: string, cause?: unknown): StyleTran
 
 /** First line of a libvips message without its boilerplate, e.g. "corrupt header: premature end of JPEG image". */
 function shortReason(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   const firstLine = message.split('\n', 1)[0] ?? '';
   const reason = firstLine
     .replace(/^Input (buffer|file) (contains |has |is )?/i, '')

@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { DEFAULT_MEMORY_BUDGET_BYTES } from '@neural-style/vocabulary';
+import {
+  BACKEND_CHOICES,
+  DEFAULT_MEMORY_BUDGET_BYTES,
+  FALSE_SPELLINGS,
+  parseBoolean,
+  TRUE_SPELLINGS,
+} from '@neural-style/vocabulary';
 
 /**
  * The one configuration module of API and worker: every environment variable, its default and its
@@ -7,8 +13,8 @@ import { DEFAULT_MEMORY_BUDGET_BYTES } from '@neural-style/vocabulary';
  */
 
 const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
-  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+  .enum([...TRUE_SPELLINGS, ...FALSE_SPELLINGS])
+  .transform((value) => parseBoolean(value) === true);
 const port = z.coerce.number().int().min(0).max(65_535);
 const positiveInt = z.coerce.number().int().positive();
 const nonNegativeInt = z.coerce.number().int().min(0);
@@ -73,7 +79,7 @@ const EnvSchema = z.object({
   WEBHOOK_TIMEOUT_MS: positiveInt.default(10_000),
   WEBHOOK_MAX_ATTEMPTS: positiveInt.default(8),
   VGG19_WEIGHTS: optionalString,
-  STYLE_BACKEND: z.enum(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']).default('auto'),
+  STYLE_BACKEND: z.enum(BACKEND_CHOICES).default('auto'),
   STYLE_ONEDNN: bool.default(true),
   WORKER_CONCURRENCY: positiveInt.default(1),
   WORKER_MEMORY_BUDGET_MB: positiveInt.default(DEFAULT_MEMORY_BUDGET_BYTES / 1e6),

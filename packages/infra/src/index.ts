@@ -2,6 +2,8 @@ export * from './config.js';
 export * from './redis.js';
 export * from './storage/index.js';
 export * from './job-store.js';
+export * from './job-services.js';
+export * from './lifecycle.js';
 export * from './events.js';
 export * from './net.js';
 export * from './retention.js';

@@ -84,10 +84,6 @@ export class JobStore {
     this.publicUrl = options.publicUrl.replace(/\/+$/, '');
   }
 
-  static newId(): string {
-    return newJobId();
-  }
-
   outputUrl(id: string): string {
     return `${this.publicUrl}/jobs/${id}/output`;
   }

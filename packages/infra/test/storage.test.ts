@@ -2,7 +2,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FsStorage, StorageNotFoundError, storageKeys, type Storage } from '@neural-style/infra';
+import {
+  FsStorage,
+  parseIterationImageKey,
+  StorageNotFoundError,
+  storageKeys,
+  type Storage,
+} from '@neural-style/infra';
 import { startTestS3, type TestS3 } from '@neural-style/infra/testing';
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
@@ -98,5 +104,39 @@ describe('S3Storage presigned URLs', () => {
     });
     await expect(missing.ping()).rejects.toThrow();
     missing.client.destroy();
+  });
+});
+
+describe('storageKeys', () => {
+  it('lays out snapshots and checkpoints apart, with the format’s extension', () => {
+    expect(storageKeys.snapshot('job_1', 10, 'jpeg')).toBe('jobs/job_1/snapshots/10.jpg');
+    expect(storageKeys.checkpoint('job_1', 4, 'webp')).toBe('jobs/job_1/checkpoints/4.webp');
+    expect(storageKeys.output('job_1', 'png')).toBe('jobs/job_1/output.png');
+    expect(storageKeys.checkpoint('job_1', 4, 'png').startsWith(storageKeys.checkpoints('job_1'))).toBe(true);
+    expect(storageKeys.snapshot('job_1', 4, 'png').startsWith(storageKeys.snapshots('job_1'))).toBe(true);
+  });
+
+  it('parses the keys it makes, and nothing else', () => {
+    expect(parseIterationImageKey(storageKeys.snapshot('job_1', 10, 'jpeg'))).toEqual({
+      jobId: 'job_1',
+      kind: 'snapshot',
+      iteration: 10,
+      format: 'jpeg',
+    });
+    expect(parseIterationImageKey(storageKeys.checkpoint('job_2', 7, 'webp'))).toEqual({
+      jobId: 'job_2',
+      kind: 'checkpoint',
+      iteration: 7,
+      format: 'webp',
+    });
+    for (const other of [
+      storageKeys.output('job_1', 'png'),
+      storageKeys.content('job_1'),
+      'jobs/job_1/snapshots/10.jpeg',
+      'jobs/job_1/snapshots/ten.png',
+      'jobs/job_1/thumbnails/10.png',
+    ]) {
+      expect(parseIterationImageKey(other)).toBeUndefined();
+    }
   });
 });

@@ -1,6 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { OUTPUT_FORMAT_NAMES, OUTPUT_FORMATS } from '@neural-style/vocabulary';
 import { JobIdParamsSchema, SnapshotParamsSchema } from '@neural-style/contract';
 import { StorageNotFoundError, storageKeys } from '@neural-style/infra';
 import type { ApiServices } from '../services.js';
@@ -10,11 +11,9 @@ import { AUTH_PROBLEMS, BinarySchema, problemResponses } from '../schemas.js';
 const imageResponse = {
   200: {
     description: 'The image.',
-    content: {
-      'image/png': { schema: BinarySchema },
-      'image/jpeg': { schema: BinarySchema },
-      'image/webp': { schema: BinarySchema },
-    },
+    content: Object.fromEntries(
+      OUTPUT_FORMAT_NAMES.map((format) => [OUTPUT_FORMATS[format].contentType, { schema: BinarySchema }]),
+    ),
   },
   302: z.null().describe('Redirect (Location) to a presigned S3 URL of the image.'),
 };

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { errorMessage } from '@neural-style/vocabulary';
 import type { ApiServices } from '../services.js';
 
 const ReadinessSchema = z
@@ -23,7 +24,7 @@ async function check(probe: () => Promise<unknown>): Promise<string> {
     ]);
     return 'ok';
   } catch (error) {
-    return error instanceof Error ? error.message : String(error);
+    return errorMessage(error);
   } finally {
     clearTimeout(timer);
   }

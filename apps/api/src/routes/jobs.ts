@@ -7,23 +7,14 @@ import {
   JobSchema,
   ListJobsQuerySchema,
   ListJobsResponseSchema,
-  QUEUE_NAMES,
   type Job,
-  type QueueJobData,
 } from '@neural-style/contract';
-import {
-  enqueueWebhookEvent,
-  InvalidCursorError,
-  newJobId,
-  publishCancel,
-  publishJobEvent,
-  storageKeys,
-} from '@neural-style/infra';
+import { InvalidCursorError } from '@neural-style/infra';
 import type { ApiServices } from '../services.js';
 import { IdempotencyStore, parseIdempotencyKey } from '../idempotency.js';
 import { ProblemError } from '../problem.js';
 import { AUTH_PROBLEMS, problemResponses } from '../schemas.js';
-import { parseSubmission, validateSubmission, type ValidatedSubmission } from '../submission.js';
+import { parseSubmission, validateSubmission, type Submission } from '../submission.js';
 
 const PreferHeaderSchema = z
   .string()
@@ -44,7 +35,9 @@ const jobNotFound = (id: string) => new ProblemError('NOT_FOUND', `No job ${id}`
 
 /** POST /jobs, GET /jobs, GET /jobs/{id}, POST /jobs/{id}/cancel. */
 export const jobRoutes: FastifyPluginAsyncZod<{ services: ApiServices }> = async (app, { services }) => {
-  const { config, jobStore } = services;
+  const { config, jobStore, lifecycle } = services;
+  const createJob = async (tenant: string, submission: Submission) =>
+    lifecycle.create({ tenant, ...(await validateSubmission(submission, config)) });
   const idempotency = new IdempotencyStore(services.redis, config.queuePrefix);
 
   app.post(
@@ -80,14 +73,14 @@ export const jobRoutes: FastifyPluginAsyncZod<{ services: ApiServices }> = async
           return answerJob(reply, services, existing, request.headers.prefer);
         }
         try {
-          job = await createJob(services, request.tenant, await validateSubmission(submission, config));
+          job = await createJob(request.tenant, submission);
         } catch (error) {
           await idempotency.abandon(request.tenant, key);
           throw error;
         }
         await idempotency.complete(request.tenant, key, submission.fingerprint, job.id);
       } else {
-        job = await createJob(services, request.tenant, await validateSubmission(submission, config));
+        job = await createJob(request.tenant, submission);
       }
       return answerJob(reply, services, job, request.headers.prefer);
     },
@@ -155,79 +148,15 @@ export const jobRoutes: FastifyPluginAsyncZod<{ services: ApiServices }> = async
     async (request) => {
       const { id } = request.params;
       if (!(await jobStore.getForTenant(id, request.tenant))) throw jobNotFound(id);
-      const result = await jobStore.markCanceled(id);
+      const result = await lifecycle.cancel(id);
       if (!result.applied) {
         if (result.job.status === 'canceled') return result.job;
         throw new ProblemError('JOB_NOT_CANCELABLE', `Job ${id} has already ${result.job.status}`);
       }
-      if (result.previous === 'queued') {
-        // Not picked up yet: take it off the queue and announce the cancel ourselves. A worker that
-        // grabbed it meanwhile finds it canceled and skips it.
-        await services.jobQueue.remove(id).catch(() => 0);
-        const stored = await jobStore.get(id);
-        await enqueueWebhookEvent(services.webhookQueue, stored?.webhook, 'job.canceled', result.job);
-      }
-      // A running job is stopped (and announced) by the worker that runs it.
-      await publishCancel(services.redis, config.queuePrefix, id);
-      await publishJobEvent(services.redis, config.queuePrefix, id, { event: 'completed', data: result.job });
       return result.job;
     },
   );
 };
-
-/** Stores the inputs, creates the record, then queues the work (in that order: a worker must find both). */
-async function createJob(
-  services: ApiServices,
-  tenant: string,
-  submission: ValidatedSubmission,
-): Promise<Job> {
-  const { storage, jobStore, config } = services;
-  const id = newJobId();
-  const inputs: QueueJobData['inputs'] = {
-    content: storageKeys.content(id),
-    styles: submission.styles.map((style, index) => ({
-      key: storageKeys.style(id, index),
-      weight: style.weight,
-    })),
-    ...(submission.init ? { init: storageKeys.init(id) } : {}),
-  };
-  await storage.put(inputs.content, submission.content, 'application/octet-stream');
-  await Promise.all(
-    submission.styles.map((style, index) =>
-      storage.put(inputs.styles[index]!.key, style.bytes, 'application/octet-stream'),
-    ),
-  );
-  if (submission.init && inputs.init)
-    await storage.put(inputs.init, submission.init, 'application/octet-stream');
-
-  const job = await jobStore.create({
-    id,
-    tenant,
-    options: submission.options,
-    plan: submission.plan,
-    ...(submission.webhook ? { webhook: submission.webhook } : {}),
-  });
-  const data: QueueJobData = {
-    jobId: id,
-    tenant,
-    options: submission.options,
-    inputs,
-    ...(submission.webhook ? { webhook: submission.webhook } : {}),
-  };
-  try {
-    await services.jobQueue.add(QUEUE_NAMES.jobs, data, {
-      jobId: id,
-      attempts: config.worker.maxAttempts,
-      backoff: { type: 'exponential', delay: 1000 },
-      removeOnComplete: { age: 24 * 3600, count: 10_000 },
-      removeOnFail: { age: 7 * 24 * 3600 },
-    });
-  } catch (error) {
-    await jobStore.markFailed(id, { code: 'INTERNAL', message: 'The job could not be queued' });
-    throw error;
-  }
-  return job;
-}
 
 /** 202 with the job, or — with `Prefer: wait=N` — 200 if it finishes within N seconds. */
 async function answerJob(reply: FastifyReply, services: ApiServices, job: Job, prefer: string | undefined) {

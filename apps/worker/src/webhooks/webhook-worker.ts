@@ -7,6 +7,7 @@ import {
   type WebhookDeliveryData,
 } from '@neural-style/contract';
 import { UrlForbiddenError } from '@neural-style/infra';
+import { errorMessage } from '@neural-style/vocabulary';
 import { postJson } from './deliver.js';
 
 export interface WebhookDeliverySettings {
@@ -84,7 +85,7 @@ export function createWebhookProcessor(redis: Redis, prefix: string, settings: W
       failure = `receiver answered HTTP ${status}`;
     } catch (error) {
       if (error instanceof UrlForbiddenError) throw new UnrecoverableError(error.message);
-      failure = error instanceof Error ? error.message : String(error);
+      failure = errorMessage(error);
     }
 
     const attempt = job.attemptsStarted;

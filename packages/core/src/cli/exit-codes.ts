@@ -1,4 +1,4 @@
-import { StyleTransferError, type StyleErrorCode } from '@neural-style/vocabulary';
+import { errorMessage, type StyleErrorCode, StyleTransferError } from '@neural-style/vocabulary';
 
 /** One exit code per failure class, so scripts can tell "fix your flags" from "fetch the weights". */
 export const EXIT_CODES = {
@@ -57,7 +57,7 @@ export function describeFailure(error: unknown): Failure {
     const failure = ENGINE_FAILURES[error.code];
     return { exitCode: EXIT_CODES[failure].code, code: error.code, message: oneLine(error.message) };
   }
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   return {
     exitCode: EXIT_CODES.unexpected.code,
     code: 'unexpected',

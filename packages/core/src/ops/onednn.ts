@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { replaceWasmKernel } from './wasm-kernels.js';
+import { errorMessage } from '@neural-style/vocabulary';
 
 /**
  * oneDNN kernels for the wasm backend: the engine's heavy ops (convolutions, including the input gradient,
@@ -69,7 +70,7 @@ function loadAddon(): OneDnnAddon | Error {
       addon = createRequire(import.meta.url)(addonPath) as OneDnnAddon;
     } catch (error) {
       // Typically libdnnl.so.2 missing at run time; the loader's first line names it.
-      const message = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+      const message = errorMessage(error).split('\n')[0];
       addon = new Error(`the oneDNN kernels failed to load (${message}); ${buildHint}`);
     }
   }

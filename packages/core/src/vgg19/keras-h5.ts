@@ -2,7 +2,7 @@ import path from 'node:path';
 
 import { Dataset, File, Group, ready } from 'h5wasm/node';
 
-import { StyleTransferError } from '@neural-style/vocabulary';
+import { errorMessage, StyleTransferError } from '@neural-style/vocabulary';
 import { kerasToCaffeName, type DecodedTensor, type KerasConvTensorMap } from './weights.js';
 
 /**
@@ -105,7 +105,7 @@ function readFloatDataset(
 
 /** HDF5 errors are a multi-line stack; the innermost frame's message says what actually went wrong. */
 function hdf5Reason(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
+  const text = errorMessage(error);
   const frames = [...text.matchAll(/ in \w+\(\): (.+)$/gm)];
   return frames.at(-1)?.[1]?.trim() ?? text.split('\n')[0] ?? text;
 }

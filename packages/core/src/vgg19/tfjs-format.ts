@@ -3,7 +3,7 @@ import path from 'node:path';
 
 import { z } from 'zod';
 
-import { StyleTransferError } from '@neural-style/vocabulary';
+import { errorMessage, StyleTransferError } from '@neural-style/vocabulary';
 import type { KerasConvTensorMap } from './weights.js';
 
 /**
@@ -155,8 +155,4 @@ function halfToNumber(bits: number): number {
   if (exponent === 0) return sign * 2 ** -14 * (fraction / 1024);
   if (exponent === 0x1f) return fraction ? Number.NaN : sign * Number.POSITIVE_INFINITY;
   return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { OUTPUT_FORMAT_NAMES, OUTPUT_FORMATS, type OutputFormat } from '@neural-style/vocabulary';
 
 /** An object opened for streaming (HTTP responses pipe it instead of buffering). */
 export interface StoredObject {
@@ -49,21 +50,53 @@ export function assertValidKey(key: string): void {
   }
 }
 
-const EXTENSION: Record<'png' | 'jpeg' | 'webp', string> = { png: 'png', jpeg: 'jpg', webp: 'webp' };
+/** Where a run's intermediate images go: public snapshots (listed in the record) or private checkpoints. */
+export type IterationImageKind = 'snapshot' | 'checkpoint';
 
-/** The storage layout shared by API and worker. */
+const ITERATION_IMAGE_FOLDERS: Record<IterationImageKind, string> = {
+  snapshot: 'snapshots',
+  checkpoint: 'checkpoints',
+};
+
+const jobFolder = (jobId: string) => `jobs/${jobId}/`;
+const iterationImages = (kind: IterationImageKind) => (jobId: string) =>
+  `${jobFolder(jobId)}${ITERATION_IMAGE_FOLDERS[kind]}/`;
+const iterationImage =
+  (kind: IterationImageKind) => (jobId: string, iteration: number, format: OutputFormat) =>
+    `${iterationImages(kind)(jobId)}${iteration}.${OUTPUT_FORMATS[format].extension}`;
+
+/** The storage layout shared by API and worker; `parseIterationImageKey` reads the iteration keys back. */
 export const storageKeys = {
-  job: (jobId: string) => `jobs/${jobId}/`,
-  content: (jobId: string) => `jobs/${jobId}/inputs/content`,
-  style: (jobId: string, index: number) => `jobs/${jobId}/inputs/style-${index}`,
-  init: (jobId: string) => `jobs/${jobId}/inputs/init`,
-  snapshot: (jobId: string, iteration: number, format: keyof typeof EXTENSION) =>
-    `jobs/${jobId}/snapshots/${iteration}.${EXTENSION[format]}`,
-  output: (jobId: string, format: keyof typeof EXTENSION) => `jobs/${jobId}/output.${EXTENSION[format]}`,
+  job: jobFolder,
+  content: (jobId: string) => `${jobFolder(jobId)}inputs/content`,
+  style: (jobId: string, index: number) => `${jobFolder(jobId)}inputs/style-${index}`,
+  init: (jobId: string) => `${jobFolder(jobId)}inputs/init`,
+  output: (jobId: string, format: OutputFormat) =>
+    `${jobFolder(jobId)}output.${OUTPUT_FORMATS[format].extension}`,
+  /** Public snapshots: `jobs/{id}/snapshots/{iteration}.{ext}`. */
+  snapshots: iterationImages('snapshot'),
+  snapshot: iterationImage('snapshot'),
+  /** Private checkpoints for crash resume: `jobs/{id}/checkpoints/{iteration}.{ext}`. */
+  checkpoints: iterationImages('checkpoint'),
+  checkpoint: iterationImage('checkpoint'),
 };
 
-export const IMAGE_CONTENT_TYPES: Record<keyof typeof EXTENSION, string> = {
-  png: 'image/png',
-  jpeg: 'image/jpeg',
-  webp: 'image/webp',
-};
+export interface IterationImageKey {
+  jobId: string;
+  kind: IterationImageKind;
+  iteration: number;
+  format: OutputFormat;
+}
+
+const ITERATION_IMAGE_KEY = /^jobs\/([^/]+)\/([a-z]+)\/(\d+)\.([a-z]+)$/;
+
+/** The parts of a snapshot or checkpoint key; undefined for any other key. */
+export function parseIterationImageKey(key: string): IterationImageKey | undefined {
+  const [, jobId, folder, iteration, extension] = ITERATION_IMAGE_KEY.exec(key) ?? [];
+  const kind = (Object.keys(ITERATION_IMAGE_FOLDERS) as IterationImageKind[]).find(
+    (candidate) => ITERATION_IMAGE_FOLDERS[candidate] === folder,
+  );
+  const format = OUTPUT_FORMAT_NAMES.find((name) => OUTPUT_FORMATS[name].extension === extension);
+  if (!jobId || !kind || !format || iteration === undefined) return undefined;
+  return { jobId, kind, iteration: Number(iteration), format };
+}

@@ -1,22 +1,26 @@
 import { UnrecoverableError, WaitingError, type SandboxedJob } from 'bullmq';
 import type { ProgressEvent, SnapshotEvent, StylizeInputs } from '@neural-style/core';
-import { isInputError, StyleTransferError, totalIterations } from '@neural-style/vocabulary';
-import { isTerminal, QueueJobDataSchema, type Job, type QueueJobData } from '@neural-style/contract';
+import { isInputError, OUTPUT_FORMATS, StyleTransferError, totalIterations } from '@neural-style/vocabulary';
 import {
-  enqueueWebhookEvent,
-  IMAGE_CONTENT_TYPES,
+  isTerminal,
+  QueueJobDataSchema,
+  type Job,
+  type JobEvent,
+  type QueueJobData,
+} from '@neural-style/contract';
+import {
+  parseIterationImageKey,
   publishJobEvent,
   storageKeys,
   StorageNotFoundError,
   type Storage,
 } from '@neural-style/infra';
-import { ABORT_REASONS } from './abort-reasons.js';
-import { announceCompletion, failJob, type Announcer } from './announce.js';
+import { ABORT_REASONS } from '../abort-reasons.js';
 import type { JobContext } from './context.js';
 
 /** Progress is written to Redis (and published) at most this often, plus always at the last iteration. */
 const PROGRESS_INTERVAL_MS = 250;
-/** Without user snapshots, the worker still checkpoints this many times per run for crash resume. */
+/** Private checkpoints for crash resume, this many per run (none when the user's snapshots come as often). */
 const CHECKPOINTS_PER_RUN = 10;
 
 /** The BullMQ return value: what happened, and where the run started (for operators and tests). */
@@ -50,23 +54,14 @@ export async function runStyleJob(
   if (!parsed.success)
     throw new UnrecoverableError(`queue entry ${job.id} is not a style job: ${parsed.error.message}`);
   const data = parsed.data;
-  const announcer: Announcer = {
-    redis: ctx.redis,
-    prefix: ctx.config.queuePrefix,
-    jobs: ctx.jobs,
-    webhooks: ctx.webhooks,
-  };
 
-  const stored = await ctx.jobs.get(data.jobId);
+  const stored = await ctx.jobStore.get(data.jobId);
   if (!stored) throw new UnrecoverableError(`job ${data.jobId} has no record (deleted before it ran)`);
   // Canceled while queued, or finished by a worker that died before BullMQ heard about it.
   if (isTerminal(stored.job.status)) return { status: stored.job.status, resumedFrom: null };
 
-  const started = await ctx.jobs.markRunning(data.jobId, { backend: ctx.engine.backend.name });
+  const started = await ctx.lifecycle.start(data.jobId, ctx.engine.backend.name);
   if (!started.applied) return { status: started.job.status, resumedFrom: null };
-  if (started.previous === 'queued') {
-    await enqueueWebhookEvent(ctx.webhooks, stored.webhook, 'job.started', started.job);
-  }
 
   // Aborted by the parent (cancel broadcast, shutdown, lost lock) or here, when a progress write finds
   // the record canceled (a cancel broadcast can be missed while a subscriber reconnects).
@@ -75,27 +70,24 @@ export async function runStyleJob(
 
   try {
     const inputs = await loadInputs(ctx.storage, data);
-    const checkpoint = await latestCheckpoint(ctx.storage, data.jobId);
-    const run = new RunHooks(ctx, data, announcer, local);
-    const result = await ctx.engine.stylize(
-      inputs,
-      { ...data.options, snapshotEvery: run.snapshotEvery },
-      {
-        signal: abort,
-        onProgress: (event) => run.progress(event),
-        onSnapshot: (event) => run.snapshot(event),
-        ...(checkpoint ? { resume: checkpoint } : {}),
-      },
-    );
+    const resume = await newestResumePoint(ctx.storage, data.jobId);
+    const run = new RunHooks(ctx, data, local);
+    const result = await ctx.engine.stylize(inputs, data.options, {
+      signal: abort,
+      onProgress: (event) => run.progress(event),
+      onSnapshot: (event) => run.snapshot(event),
+      ...(run.checkpointEvery > 0
+        ? { checkpointEvery: run.checkpointEvery, onCheckpoint: (event) => run.checkpoint(event) }
+        : {}),
+      ...(resume ? { resume } : {}),
+    });
 
-    await ctx.storage.put(
-      storageKeys.output(data.jobId, result.format),
-      result.image,
-      IMAGE_CONTENT_TYPES[result.format],
-    );
     const startedAt = started.job.startedAt ?? new Date().toISOString();
-    const done = await ctx.jobs.markSucceeded(data.jobId, {
-      output: { width: result.width, height: result.height, format: result.format },
+    const done = await ctx.lifecycle.succeed(data.jobId, {
+      image: result.image,
+      format: result.format,
+      width: result.width,
+      height: result.height,
       metrics: {
         runMs: Date.now() - Date.parse(startedAt),
         secondsPerIteration: result.secondsPerIteration,
@@ -103,14 +95,13 @@ export async function runStyleJob(
       },
       progress: { iteration: result.iterations, iterations: result.iterations, losses: result.losses },
     });
-    if (done.applied) await announceCompletion(announcer, done.job);
-    return { status: done.job.status, resumedFrom: checkpoint?.iteration ?? null };
+    return { status: done.job.status, resumedFrom: resume?.iteration ?? null };
   } catch (error) {
     if (error instanceof StyleTransferError && error.code === 'ABORTED') {
-      return handleAbort(ctx, announcer, job, token, data.jobId, abort.reason);
+      return handleAbort(ctx, job, token, data.jobId, abort.reason);
     }
     if (isPermanentFailure(error)) {
-      await failJob(announcer, data.jobId, { code: errorCode(error), message: error.message });
+      await ctx.lifecycle.fail(data.jobId, { code: errorCode(error), message: error.message });
       throw error instanceof UnrecoverableError ? error : new UnrecoverableError(error.message);
     }
     // Storage, Redis, backend trouble: BullMQ retries with backoff; the parent fails the record when
@@ -121,7 +112,6 @@ export async function runStyleJob(
 
 async function handleAbort(
   ctx: JobContext,
-  announcer: Announcer,
   job: SandboxedJob<unknown, JobOutcome>,
   token: string | undefined,
   jobId: string,
@@ -135,9 +125,8 @@ async function handleAbort(
   if (reason === ABORT_REASONS.lockLost) {
     throw new Error(`lost the lock of job ${jobId}; the worker that took it over continues it`);
   }
-  const canceled = await ctx.jobs.markCanceled(jobId);
-  // The API usually marked it first; announcing from here too is harmless (webhooks are deduplicated).
-  if (canceled.job.status === 'canceled') await announceCompletion(announcer, canceled.job);
+  // The API marked it canceled and announced it; this only ends a job that nobody has ended yet.
+  const canceled = await ctx.lifecycle.cancel(jobId);
   return { status: canceled.job.status, resumedFrom: null };
 }
 
@@ -165,42 +154,40 @@ async function loadInputs(storage: Storage, data: QueueJobData): Promise<Stylize
   return { content, styles, ...(initImage ? { initImage } : {}) };
 }
 
-/** Snapshots live at `jobs/{id}/snapshots/{iteration}.{ext}`; the newest one is where a run resumes. */
-async function latestCheckpoint(
+/** Where a run resumes: the newest of its public snapshots and private checkpoints. */
+async function newestResumePoint(
   storage: Storage,
   jobId: string,
 ): Promise<{ iteration: number; image: Uint8Array } | undefined> {
-  const keys = await storage.list(snapshotPrefix(jobId));
+  const keys = (
+    await Promise.all([
+      storage.list(storageKeys.snapshots(jobId)),
+      storage.list(storageKeys.checkpoints(jobId)),
+    ])
+  ).flat();
   const newest = keys
-    .map((key) => ({ key, iteration: Number(/\/(\d+)\.\w+$/.exec(key)?.[1]) }))
-    .filter((entry) => Number.isInteger(entry.iteration))
+    .flatMap((key) => {
+      const parsed = parseIterationImageKey(key);
+      return parsed ? [{ key, iteration: parsed.iteration }] : [];
+    })
     .sort((a, b) => b.iteration - a.iteration)[0];
   if (!newest) return undefined;
   return { iteration: newest.iteration, image: await storage.get(newest.key) };
 }
 
-function snapshotPrefix(jobId: string): string {
-  return `${storageKeys.job(jobId)}snapshots/`;
-}
-
-/** The engine hooks of one run: throttled progress, snapshots (public or private checkpoints). */
+/** The engine hooks of one run: throttled progress, the user's snapshots and private checkpoints. */
 class RunHooks {
-  /** Snapshots the user asked for are public; otherwise the engine's snapshots are private checkpoints. */
-  readonly snapshotEvery: number;
-  private readonly publicSnapshots: boolean;
+  readonly checkpointEvery: number;
   private lastProgressAt = 0;
 
   constructor(
     private readonly ctx: JobContext,
     private readonly data: QueueJobData,
-    private readonly announcer: Announcer,
     private readonly local: AbortController,
   ) {
-    this.publicSnapshots = data.options.snapshotEvery > 0;
-    const total = totalIterations(data.options);
-    this.snapshotEvery = this.publicSnapshots
-      ? data.options.snapshotEvery
-      : Math.max(1, Math.ceil(total / CHECKPOINTS_PER_RUN));
+    const { snapshotEvery } = data.options;
+    const every = Math.max(1, Math.ceil(totalIterations(data.options) / CHECKPOINTS_PER_RUN));
+    this.checkpointEvery = snapshotEvery > 0 && snapshotEvery <= every ? 0 : every;
   }
 
   async progress(event: ProgressEvent): Promise<void> {
@@ -208,36 +195,35 @@ class RunHooks {
     if (event.iteration < event.iterations && now - this.lastProgressAt < PROGRESS_INTERVAL_MS) return;
     this.lastProgressAt = now;
     const progress = { iteration: event.iteration, iterations: event.iterations, losses: event.losses };
-    const updated = await this.ctx.jobs.updateProgress(this.data.jobId, progress);
+    const updated = await this.ctx.jobStore.updateProgress(this.data.jobId, progress);
     if (!updated.applied) {
       this.local.abort(ABORT_REASONS.canceled);
       return;
     }
-    await publishJobEvent(this.ctx.redis, this.announcer.prefix, this.data.jobId, {
-      event: 'progress',
-      data: progress,
-    });
+    await this.publish({ event: 'progress', data: progress });
   }
 
+  /** A snapshot the user asked for: stored, listed in the record, published. */
   async snapshot(event: SnapshotEvent): Promise<void> {
     const key = storageKeys.snapshot(this.data.jobId, event.iteration, event.format);
-    await this.ctx.storage.put(key, event.image, IMAGE_CONTENT_TYPES[event.format]);
-    if (!this.publicSnapshots) {
-      // Only the newest private checkpoint is needed for resume.
-      const stale = (await this.ctx.storage.list(snapshotPrefix(this.data.jobId))).filter(
-        (other) => other !== key,
-      );
-      await Promise.all(stale.map((other) => this.ctx.storage.delete(other)));
-      return;
-    }
-    const added = await this.ctx.jobs.addSnapshot(this.data.jobId, { iteration: event.iteration, key });
+    await this.ctx.storage.put(key, event.image, OUTPUT_FORMATS[event.format].contentType);
+    const added = await this.ctx.jobStore.addSnapshot(this.data.jobId, { iteration: event.iteration, key });
     if (!added.applied) return;
     const snapshot = added.job.snapshots.find((entry) => entry.iteration === event.iteration);
-    if (snapshot) {
-      await publishJobEvent(this.ctx.redis, this.announcer.prefix, this.data.jobId, {
-        event: 'snapshot',
-        data: snapshot,
-      });
-    }
+    if (snapshot) await this.publish({ event: 'snapshot', data: snapshot });
+  }
+
+  /** A private checkpoint: stored, and the older ones deleted (only the newest is needed for resume). */
+  async checkpoint(event: SnapshotEvent): Promise<void> {
+    const key = storageKeys.checkpoint(this.data.jobId, event.iteration, event.format);
+    await this.ctx.storage.put(key, event.image, OUTPUT_FORMATS[event.format].contentType);
+    const stale = (await this.ctx.storage.list(storageKeys.checkpoints(this.data.jobId))).filter(
+      (other) => other !== key,
+    );
+    await Promise.all(stale.map((other) => this.ctx.storage.delete(other)));
+  }
+
+  private publish(event: JobEvent): Promise<void> {
+    return publishJobEvent(this.ctx.redis, this.ctx.config.queuePrefix, this.data.jobId, event);
   }
 }

@@ -1,4 +1,5 @@
 import { loadConfig } from '@neural-style/infra';
+import { errorMessage } from '@neural-style/vocabulary';
 import { createEngineFromConfig } from './context.js';
 
 /**
@@ -13,7 +14,7 @@ try {
   report = { ok: true, backend: engine.backend };
   engine.dispose();
 } catch (error) {
-  report = { ok: false, message: error instanceof Error ? error.message : String(error) };
+  report = { ok: false, message: errorMessage(error) };
 }
 // Exit once the report is handed over; nothing else here needs a clean shutdown.
 process.send?.(report, () => process.exit(0));

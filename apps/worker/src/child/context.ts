@@ -1,18 +1,11 @@
 import { availableParallelism } from 'node:os';
-import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { createEngine, loadVggWeights, resolveWeightsPath, type Engine } from '@neural-style/core';
-import { QUEUE_NAMES, type WebhookDeliveryData } from '@neural-style/contract';
-import { connectRedis, createStorage, JobStore, type Config, type Storage } from '@neural-style/infra';
+import { connectRedis, createJobServices, type Config, type JobServices } from '@neural-style/infra';
 
 /** Everything a job needs, created once per sandboxed child process and reused for every job it runs. */
-export interface JobContext {
+export interface JobContext extends JobServices {
   config: Config;
   engine: Engine;
-  redis: Redis;
-  storage: Storage;
-  jobs: JobStore;
-  webhooks: Queue<WebhookDeliveryData>;
 }
 
 export async function createEngineFromConfig(config: Config): Promise<Engine> {
@@ -35,15 +28,5 @@ export async function createEngineFromConfig(config: Config): Promise<Engine> {
 export async function createJobContext(config: Config): Promise<JobContext> {
   const engine = await createEngineFromConfig(config);
   const redis = await connectRedis(config.redisUrl, { name: 'worker-processor' });
-  return {
-    config,
-    engine,
-    redis,
-    storage: createStorage(config.storage),
-    jobs: new JobStore(redis, { prefix: config.queuePrefix, publicUrl: config.publicUrl }),
-    webhooks: new Queue<WebhookDeliveryData>(QUEUE_NAMES.webhooks, {
-      connection: redis,
-      prefix: config.queuePrefix,
-    }),
-  };
+  return { ...createJobServices(redis, config), config, engine };
 }
