@@ -30,41 +30,45 @@ const cases: { name: string; widths: number[]; options: StyleOptionsInput; tiled
 ];
 
 describe('the memory estimate', () => {
-  it.each(cases)('is within 25% of the measured peak: $name', async ({ widths, options, tiled }) => {
-    // A budget just below the untiled estimate makes the plan tile the pass.
-    const untiled = planJob(
-      resolveOptions(options),
-      { content: { width: 160, height: 120 }, styles: [{ width: 128, height: 128 }] },
-      planningLimits('wasm', Infinity, 'no budget', { widths }),
-      { widths },
-    );
-    const budget = tiled ? untiled.peak.totalBytes - 1 : undefined;
-    const engine = await createEngine({
-      weights: randomVggWeights({ seed: 2, widths }),
-      backend: 'wasm',
-      ...(budget !== undefined && { memoryBudget: { bytes: budget, name: 'the test budget' } }),
-    });
-    try {
-      const inputs = {
-        content: await makeImage(160, 120, 0),
-        styles: [{ image: await makeImage(128, 128, 3) }],
-      };
-      const before = tf.memory().numTensors;
-      const tracker = trackWasmTensorBytes();
-      let plan: Awaited<ReturnType<typeof engine.stylize>>['plan'];
+  it.each(cases)(
+    'is within 25% of the measured peak: $name',
+    async ({ widths, options, tiled }) => {
+      // A budget just below the untiled estimate makes the plan tile the pass.
+      const untiled = planJob(
+        resolveOptions(options),
+        { content: { width: 160, height: 120 }, styles: [{ width: 128, height: 128 }] },
+        planningLimits('wasm', Infinity, 'no budget', { widths }),
+        { widths },
+      );
+      const budget = tiled ? untiled.peak.totalBytes - 1 : undefined;
+      const engine = await createEngine({
+        weights: randomVggWeights({ seed: 2, widths }),
+        backend: 'wasm',
+        ...(budget !== undefined && { memoryBudget: { bytes: budget, name: 'the test budget' } }),
+      });
       try {
-        plan = (await engine.stylize(inputs, options)).plan;
+        const inputs = {
+          content: await makeImage(160, 120, 0),
+          styles: [{ image: await makeImage(128, 128, 3) }],
+        };
+        const before = tf.memory().numTensors;
+        const tracker = trackWasmTensorBytes();
+        let plan: Awaited<ReturnType<typeof engine.stylize>>['plan'];
+        try {
+          plan = (await engine.stylize(inputs, options)).plan;
+        } finally {
+          tracker.stop();
+        }
+        expect(tf.memory().numTensors).toBe(before);
+        const measured = tracker.peak();
+        const estimated = plan.peak.tensorBytes;
+        expect(plan.passes.at(-1)!.tiles !== undefined).toBe(tiled === true);
+        expect(estimated / measured).toBeGreaterThan(0.75);
+        expect(estimated / measured).toBeLessThan(1.25);
       } finally {
-        tracker.stop();
+        engine.dispose();
       }
-      expect(tf.memory().numTensors).toBe(before);
-      const measured = tracker.peak();
-      const estimated = plan.peak.tensorBytes;
-      expect(plan.passes.at(-1)!.tiles !== undefined).toBe(tiled === true);
-      expect(estimated / measured).toBeGreaterThan(0.75);
-      expect(estimated / measured).toBeLessThan(1.25);
-    } finally {
-      engine.dispose();
-    }
-  });
+    },
+    300_000,
+  );
 });
