@@ -434,8 +434,8 @@ export interface components {
          */
         outputFormat: 'png' | 'jpeg' | 'webp';
       };
-      /** @description Passes, tile grids, iterations per pass and memory estimate, planned at submission (null: not planned). */
-      plan: components['schemas']['JobPlanInput'] | null;
+      /** @description Passes, tile grids, iterations per pass and memory estimate, planned at submission (absent on records from before plans). */
+      plan?: components['schemas']['JobPlanInput'] | null;
       progress: components['schemas']['JobProgressInput'] | null;
       output: {
         /** @description Where to fetch the result (GET /jobs/{id}/output). */
@@ -976,8 +976,8 @@ export interface components {
          */
         outputFormat: 'png' | 'jpeg' | 'webp';
       };
-      /** @description Passes, tile grids, iterations per pass and memory estimate, planned at submission (null: not planned). */
-      plan: components['schemas']['JobPlan'] | null;
+      /** @description Passes, tile grids, iterations per pass and memory estimate, planned at submission (absent on records from before plans). */
+      plan?: components['schemas']['JobPlan'] | null;
       progress: components['schemas']['JobProgress'] | null;
       output: {
         /** @description Where to fetch the result (GET /jobs/{id}/output). */

@@ -77,9 +77,11 @@ export const JobSchema = z
     startedAt: timestamp.nullable(),
     completedAt: timestamp.nullable(),
     options: StyleOptionsSchema.describe('Effective options, defaults filled in.'),
-    plan: JobPlanSchema.nullable().describe(
-      'Passes, tile grids, iterations per pass and memory estimate, planned at submission (null: not planned).',
-    ),
+    plan: JobPlanSchema.nullable()
+      .optional()
+      .describe(
+        'Passes, tile grids, iterations per pass and memory estimate, planned at submission (absent on records from before plans).',
+      ),
     progress: JobProgressSchema.nullable(),
     output: JobOutputSchema.nullable(),
     snapshots: z.array(JobSnapshotSchema),
