@@ -13,16 +13,19 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 # Manifests first, so the dependency layer is cached until a package.json or the lockfile changes.
 COPY package.json package-lock.json ./
+COPY packages/vocabulary/package.json packages/vocabulary/
 COPY packages/core/package.json packages/core/
 COPY packages/contract/package.json packages/contract/
 COPY packages/infra/package.json packages/infra/
 COPY packages/client/package.json packages/client/
 COPY apps/api/package.json apps/api/
 COPY apps/worker/package.json apps/worker/
+COPY apps/web/package.json apps/web/
 # Install scripts are skipped: the only ones that matter are tfjs-node's (downloads libtensorflow), run
 # below for the worker only, and tfjs-node-gpu's, which belongs to Dockerfile.gpu.
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY . .
+# `npm run build` compiles the TypeScript and builds the web page (apps/web/dist, served by the API at /).
 RUN npm run build && ONEDNN_REQUIRED=1 node packages/core/native/build.mjs \
  && npm prune --omit=dev --ignore-scripts \
  && rm -rf node_modules/@tensorflow/tfjs-node-gpu

@@ -24,7 +24,8 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['@neural-style/core', '@neural-style/core/*', '@tensorflow/*'],
+              // weights-download is node:fs + fetch, no TensorFlow: the parent fetches the weights on first start.
+              regex: '^(@neural-style/core(/(?!weights-download$).*)?|@tensorflow/.*)$',
               allowTypeImports: true,
               message: 'Only apps/worker/src/child/ may load the engine; use `import type` here.',
             },
@@ -50,6 +51,24 @@ export default tseslint.config(
               regex: '^(@neural-style/core(/(?!image$).*)?|@tensorflow/.*)$',
               allowTypeImports: true,
               message: 'The API may load only @neural-style/core/image from the engine package.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The web page is a browser bundle: a runtime import of our packages would pull zod (and more) into it.
+    files: ['apps/web/src/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@neural-style/*'],
+              allowTypeImports: true,
+              message: 'The page may only `import type` from our packages; it reads the API at run time.',
             },
           ],
         },

@@ -21,14 +21,20 @@ import type { ApiServices } from './services.js';
 import { ProblemError, sendProblem } from './problem.js';
 import { registerAuth } from './plugins/auth.js';
 import { registerRateLimit } from './plugins/rate-limit.js';
+import { registerBodyBudget } from './plugins/body-budget.js';
+import { frameworkErrorHandler, writeClientErrorProblem } from './framework-errors.js';
 import { jobRoutes } from './routes/jobs.js';
 import { fileRoutes } from './routes/files.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
+import { webhookRoutes } from './routes/webhooks.js';
+import { DEFAULT_WEB_ROOT, webRoutes } from './routes/web.js';
 
 export interface BuildAppOptions {
   /** Fastify logger setting; defaults to the configured level, `false` silences it (tests). */
   logger?: FastifyServerOptions['logger'];
+  /** The built web page (apps/web/dist) served at `/`. */
+  webRoot?: string;
 }
 
 /**
@@ -45,6 +51,9 @@ export async function buildApp(
     // Clients send their own ids; keep Fastify's short ones for log correlation.
     requestIdHeader: 'x-request-id',
     ajv: { customOptions: { coerceTypes: false } },
+    // Errors Fastify and Node raise before any route runs answer problem+json too.
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler: writeClientErrorProblem,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -82,14 +91,18 @@ export async function buildApp(
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  registerAuth(app, config);
+  registerAuth(app, config, services.redis);
   registerRateLimit(app, services.redis, config.queuePrefix, config.rateLimitPerMinute);
+  // After auth: an unauthenticated caller never takes a share of the budget.
+  registerBodyBudget(app, config.maxInflightBodyBytes);
 
   app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
   await app.register(jobRoutes, { services });
   await app.register(fileRoutes, { services });
   await app.register(eventRoutes, { services });
+  await app.register(webhookRoutes, { services });
   await app.register(healthRoutes, { services });
+  await app.register(webRoutes, { root: options.webRoot ?? DEFAULT_WEB_ROOT });
   return app;
 }
 

@@ -24,6 +24,8 @@ export async function buildOpenApiDocument(): Promise<Record<string, unknown>> {
     jobStore: unconnected('jobStore'),
     jobQueue: unconnected('jobQueue'),
     webhookQueue: unconnected('webhookQueue'),
+    deadlineQueue: unconnected('deadlineQueue'),
+    webhookLog: unconnected('webhookLog'),
     lifecycle: unconnected('lifecycle'),
     events: unconnected('events'),
     metrics: unconnected('metrics'),

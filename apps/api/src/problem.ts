@@ -9,6 +9,7 @@ import {
 
 const TITLES: Record<ErrorCode, string> = {
   VALIDATION_FAILED: 'The request is not valid',
+  MALFORMED_REQUEST: 'The request could not be parsed',
   INVALID_OPTIONS: 'The style options are not valid',
   UNSUPPORTED_MEDIA_TYPE: 'Unsupported content type',
   PAYLOAD_TOO_LARGE: 'Upload too large',
@@ -24,6 +25,13 @@ const TITLES: Record<ErrorCode, string> = {
   IDEMPOTENCY_KEY_REUSED: 'Idempotency-Key reused with a different request',
   IDEMPOTENCY_KEY_IN_USE: 'A request with this Idempotency-Key is in progress',
   RATE_LIMITED: 'Too many requests',
+  QUEUED_JOBS_LIMIT: 'Too many queued jobs',
+  HIGH_PRIORITY_LIMIT: 'Too many high-priority jobs',
+  COST_LIMIT_EXCEEDED: 'The job would cost more than allowed',
+  URI_TOO_LONG: 'URI too long',
+  REQUEST_TIMEOUT: 'Request timeout',
+  HEADERS_TOO_LARGE: 'Request headers too large',
+  SERVER_BUSY: 'The server is busy',
   NOT_READY: 'Service not ready',
   INTERNAL: 'Internal error',
 };

@@ -8,9 +8,9 @@ const DESCRIPTIONS: Record<number, string> = {
   409: 'Conflict with the job’s state.',
   413: 'Upload too large.',
   415: 'Unsupported content type.',
-  422: 'Unusable input: not an image, too many pixels, forbidden URL, reused Idempotency-Key.',
-  429: 'Rate limit exceeded; see Retry-After.',
-  503: 'Not ready.',
+  422: 'Unusable input: not an image, too many pixels, forbidden URL, reused Idempotency-Key, over the cost limit.',
+  429: 'Too many requests (RATE_LIMITED, see Retry-After) or a per-tenant queue limit (QUEUED_JOBS_LIMIT, HIGH_PRIORITY_LIMIT).',
+  503: 'Not ready, or too many large request bodies in flight; see Retry-After.',
 };
 
 /** OpenAPI entries for problem+json answers of a route. */

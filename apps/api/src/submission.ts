@@ -1,16 +1,21 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import type { MultipartFile } from '@fastify/multipart';
+import type { MultipartFile, MultipartValue } from '@fastify/multipart';
 import { z } from 'zod';
 import {
   CreateJobJsonBodySchema,
+  DurationSchema,
+  JobPrioritySchema,
   MAX_STYLES,
+  StyleWeightSchema,
   WebhookEventTypeSchema,
   WebhookSubscriptionSchema,
   type ImageSource,
+  type JobPriority,
   type WebhookSubscription,
 } from '@neural-style/contract';
 import {
+  errorMessage,
   planJob,
   planningLimits,
   StyleOptionsSchema,
@@ -28,6 +33,7 @@ import {
 } from '@neural-style/infra';
 import { issuesToErrors, ProblemError } from './problem.js';
 import { validateImage } from './images.js';
+import { assertImagesLargeEnough, assertJobCost, jobCost } from './job-limits.js';
 
 /** An image as the request names it: bytes already uploaded, or a URL still to fetch. */
 type ImageRef = { label: string } & ({ bytes: Uint8Array } | { url: string });
@@ -39,6 +45,9 @@ export interface Submission {
   init?: ImageRef;
   options: StyleOptions;
   webhook?: WebhookSubscription;
+  priority: JobPriority;
+  /** The retention the request asked for (the server's applies when absent or shorter). */
+  retentionSeconds?: number;
   /** Hash of the request as sent: equal for identical retries (Idempotency-Key). */
   fingerprint: string;
 }
@@ -52,11 +61,24 @@ export interface ValidatedSubmission extends Omit<Submission, 'content' | 'style
   plan: JobPlan;
 }
 
-const MULTIPART_FIELDS = ['options', 'styleWeights', 'webhook', 'webhookEvents'] as const;
+/** Charges a job's cost to the tenant's hourly budget; rejects with COST_LIMIT_EXCEEDED when over. */
+export type ChargeCost = (cost: number) => Promise<void>;
+
+const MULTIPART_FIELDS = [
+  'options',
+  'styleWeights',
+  'webhook',
+  'webhookEvents',
+  'priority',
+  'retention',
+] as const;
 
 export async function parseSubmission(request: FastifyRequest, config: Config): Promise<Submission> {
   if (request.isMultipart()) return parseMultipart(request, config);
-  if (request.headers['content-type']?.startsWith('application/json')) return parseJson(request.body, config);
+  // Media types are case-insensitive (RFC 9110 §8.3.1).
+  if (/^application\/json\s*(;|$)/i.test(request.headers['content-type'] ?? '')) {
+    return parseJson(request.body, config);
+  }
   throw new ProblemError(
     'UNSUPPORTED_MEDIA_TYPE',
     `POST /jobs takes multipart/form-data or application/json, not "${request.headers['content-type'] ?? 'no Content-Type'}"`,
@@ -70,7 +92,13 @@ async function parseMultipart(request: FastifyRequest, config: Config): Promise<
   const parts = request.parts({
     limits: { fileSize: config.maxUploadBytes, files: MAX_STYLES + 2, fields: 16, fieldSize: 64 * 1024 },
   });
-  for await (const part of parts) {
+  try {
+    for await (const part of parts) await readPart(part);
+  } catch (error) {
+    throw malformedMultipart(error);
+  }
+
+  async function readPart(part: MultipartFile | MultipartValue): Promise<void> {
     if (part.type === 'file') {
       const bytes = await readFile(part, config.maxUploadBytes);
       hash.update(`${part.fieldname}\0${bytes.length}\0`).update(bytes);
@@ -94,6 +122,12 @@ async function parseMultipart(request: FastifyRequest, config: Config): Promise<
           `Unknown field "${part.fieldname}"; expected ${MULTIPART_FIELDS.join(', ')}`,
         );
       }
+      if (fields.has(part.fieldname)) {
+        // Which of two values would win is not for us to guess.
+        throw new ProblemError('VALIDATION_FAILED', `Send the "${part.fieldname}" field only once`, {
+          errors: [{ path: part.fieldname, message: 'sent more than once' }],
+        });
+      }
       fields.set(part.fieldname, value);
     }
   }
@@ -106,10 +140,12 @@ async function parseMultipart(request: FastifyRequest, config: Config): Promise<
   const weights = parseJsonField(
     'styleWeights',
     fields.get('styleWeights'),
-    z.array(z.number().positive()).length(files.style.length),
+    z.array(StyleWeightSchema).length(files.style.length),
   );
+  const optionsField = fields.get('options');
   const webhookUrl = fields.get('webhook');
   const webhookEvents = fields.get('webhookEvents');
+  const retentionSeconds = parseTextField('retention', fields.get('retention'), DurationSchema);
   return {
     content: { label: 'content image', bytes: files.content },
     styles: files.style.map((bytes, index) => ({
@@ -118,7 +154,10 @@ async function parseMultipart(request: FastifyRequest, config: Config): Promise<
       weight: weights?.[index] ?? 1,
     })),
     ...(files.init ? { init: { label: 'init image', bytes: files.init } } : {}),
-    options: parseOptions(parseJsonField('options', fields.get('options'), z.unknown()) ?? {}),
+    // An absent field means defaults; `null` (or any non-object) is refused like in a JSON body.
+    options: parseOptions(
+      optionsField === undefined ? {} : parseJsonField('options', optionsField, z.unknown()),
+    ),
     ...(webhookUrl
       ? {
           webhook: parseWebhook({
@@ -127,8 +166,23 @@ async function parseMultipart(request: FastifyRequest, config: Config): Promise<
           }),
         }
       : {}),
+    priority: parseTextField('priority', fields.get('priority'), JobPrioritySchema) ?? 'normal',
+    ...(retentionSeconds === undefined ? {} : { retentionSeconds }),
     fingerprint: hash.digest('hex'),
   };
+}
+
+/**
+ * busboy's parse errors (no boundary, a body that ends inside a part, no delimiter at all) are the
+ * client's; @fastify/multipart's limit errors carry their own 4xx status for the error handler.
+ */
+function malformedMultipart(error: unknown): unknown {
+  if (error instanceof ProblemError) return error;
+  if (error instanceof Error && 'statusCode' in error) return error;
+  return new ProblemError(
+    'MALFORMED_REQUEST',
+    `The multipart/form-data body is malformed: ${errorMessage(error)}`,
+  );
 }
 
 async function readFile(part: MultipartFile, maxBytes: number): Promise<Uint8Array> {
@@ -142,6 +196,20 @@ async function readFile(part: MultipartFile, maxBytes: number): Promise<Uint8Arr
     throw error;
   });
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+}
+
+function parseTextField<T>(
+  name: string,
+  value: string | undefined,
+  schema: z.ZodType<T, string>,
+): T | undefined {
+  if (value === undefined) return undefined;
+  const result = schema.safeParse(value.trim());
+  if (!result.success) {
+    const errors = issuesToErrors(result.error.issues, [name]);
+    throw new ProblemError('VALIDATION_FAILED', describeErrors(`"${name}" field`, errors), { errors });
+  }
+  return result.data;
 }
 
 function parseJsonField<T>(name: string, value: string | undefined, schema: z.ZodType<T>): T | undefined {
@@ -194,7 +262,9 @@ function parseJson(body: unknown, config: Config): Submission {
     ...(request.init ? { init: source(request.init, 'init image') } : {}),
     options: parseOptions(request.options ?? {}),
     ...(request.webhook ? { webhook: parseWebhook(request.webhook) } : {}),
-    fingerprint: createHash('sha256').update('json\0').update(canonicalJson(body)).digest('hex'),
+    priority: request.priority ?? 'normal',
+    ...(request.retention === undefined ? {} : { retentionSeconds: request.retention }),
+    fingerprint: hashCanonicalJson(createHash('sha256').update('json\0'), body).digest('hex'),
   };
 }
 
@@ -230,20 +300,40 @@ function describeErrors(what: string, errors: { path: string; message: string }[
   return `Invalid ${what}: ${listed.join('; ')}${errors.length > 3 ? ` (and ${errors.length - 3} more)` : ''}`;
 }
 
-/** JSON with sorted keys, so the same body hashes the same whatever the key order. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+/**
+ * Hashes JSON with sorted keys, so the same body hashes the same whatever the key order. Streams into the
+ * hash instead of building the canonical text: a 100 MB body of base64 images is never copied whole.
+ */
+function hashCanonicalJson(hash: Hash, value: unknown): Hash {
+  if (Array.isArray(value)) {
+    hash.update('[');
+    value.forEach((entry, index) => hashCanonicalJson(index > 0 ? hash.update(',') : hash, entry));
+    return hash.update(']');
+  }
   if (value && typeof value === 'object') {
     const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([key, entry]) => `${JSON.stringify(key)}:${canonicalJson(entry)}`).join(',')}}`;
+    hash.update('{');
+    entries.forEach(([key, entry], index) => {
+      hash.update(`${index > 0 ? ',' : ''}${JSON.stringify(key)}:`);
+      hashCanonicalJson(hash, entry);
+    });
+    return hash.update('}');
   }
-  return JSON.stringify(value);
+  // Strings JSON.stringify would leave as they are (base64 images) go in without a quoted copy.
+  if (typeof value === 'string' && !NEEDS_JSON_ESCAPE.test(value))
+    return hash.update('"').update(value).update('"');
+  return hash.update(JSON.stringify(value));
 }
+
+/** Characters JSON.stringify escapes (quote, backslash, controls) or may (surrogates). */
+// eslint-disable-next-line no-control-regex
+const NEEDS_JSON_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 /** Downloads URL images (SSRF-guarded), checks every image and the webhook URL. Nothing is stored yet. */
 export async function validateSubmission(
   submission: Submission,
   config: Config,
+  chargeCost: ChargeCost,
 ): Promise<ValidatedSubmission> {
   if (submission.options.init === 'image' && !submission.init) {
     throw new ProblemError('INVALID_OPTIONS', 'options.init is "image" but no init image was sent');
@@ -256,27 +346,36 @@ export async function validateSubmission(
   }
   const load = async (image: ImageRef) => {
     const bytes = 'bytes' in image ? image.bytes : await download(image.url, image.label, config);
-    return { bytes, info: await validateImage(bytes, image.label, config.maxInputPixels) };
+    return { bytes, size: await validateImage(bytes, image.label, config.maxInputPixels) };
   };
-  const [content, init, ...styles] = await Promise.all([
+  const [content, init, styles] = await Promise.all([
     load(submission.content),
     submission.init ? load(submission.init) : undefined,
-    ...submission.styles.map(load),
+    Promise.all(submission.styles.map(load)),
   ]);
+  const { options } = submission;
+  assertImagesLargeEnough(
+    options,
+    content.size,
+    styles.map((style) => style.size),
+  );
+  const cost = jobCost(options, content.size);
+  assertJobCost(options, cost, config);
+  // Last: every other check passed, so a refused job is never charged.
+  await chargeCost(cost);
   return {
-    options: submission.options,
+    options,
     fingerprint: submission.fingerprint,
+    priority: submission.priority,
+    ...(submission.retentionSeconds === undefined ? {} : { retentionSeconds: submission.retentionSeconds }),
     ...(submission.webhook ? { webhook: submission.webhook } : {}),
-    content: content!.bytes,
-    styles: styles.map((style, index) => ({
-      bytes: style!.bytes,
-      weight: submission.styles[index]!.weight,
-    })),
+    content: content.bytes,
+    styles: styles.map((style, index) => ({ bytes: style.bytes, weight: submission.styles[index]!.weight })),
     ...(init ? { init: init.bytes } : {}),
     plan: plan(
-      submission.options,
-      content!.info,
-      styles.map((style) => style!.info),
+      options,
+      content.size,
+      styles.map((style) => style.size),
       config,
     ),
   };

@@ -26,7 +26,7 @@ export interface TestApi {
 export async function startTestApi(
   name: string,
   env: Record<string, string> = {},
-  overrides: { storage?: Storage } = {},
+  overrides: { storage?: Storage; webRoot?: string } = {},
 ): Promise<TestApi> {
   const dataDir = await mkdtemp(path.join(tmpdir(), `api-${name}-`));
   const config = loadConfig({
@@ -34,11 +34,12 @@ export async function startTestApi(
     DATA_DIR: dataDir,
     API_KEYS: `acme:${KEYS.acme},globex:${KEYS.globex}`,
     RATE_LIMIT_PER_MINUTE: '0',
+    AUTH_FAILURES_PER_MINUTE: '0',
     PUBLIC_URL: 'http://api.test',
     ...env,
   });
   const services = await createServices(config, overrides);
-  const app = await buildApp(services, { logger: false });
+  const app = await buildApp(services, { logger: false, webRoot: overrides.webRoot });
   await app.ready();
   return {
     app,

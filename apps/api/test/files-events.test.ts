@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JobSchema, type Job, type JobEvent } from '@neural-style/contract';
+import { JobSchema, QueuePositionSchema, type Job, type JobEvent } from '@neural-style/contract';
 import { OUTPUT_FORMATS } from '@neural-style/vocabulary';
 import { publishJobEvent, storageKeys } from '@neural-style/infra';
 import { startTestS3, type TestS3 } from '@neural-style/infra/testing';
@@ -154,10 +154,18 @@ describe('GET /jobs/{id}/events', () => {
     await publishJobEvent(redis, prefix, job.id, { event: 'completed', data: done });
 
     const frames = (await framesPromise).filter((frame) => frame.event);
-    expect(frames.map((frame) => frame.event)).toEqual(['progress', 'progress', 'snapshot', 'completed']);
-    expect(JSON.parse(frames[1]!.data!)).toEqual(progress(2).data);
-    expect(JSON.parse(frames[2]!.data!)).toEqual({ iteration: 2, url: 'http://api.test/s/2' });
-    expect(JobSchema.parse(JSON.parse(frames[3]!.data!)).status).toBe('succeeded');
+    // A queued job's stream also tells its queue position (no worker here, so no start estimate); it is
+    // computed while the events above are already being relayed, so it may come after some of them.
+    const positions = frames.filter((frame) => frame.event === 'position');
+    expect(positions).toHaveLength(1);
+    expect(QueuePositionSchema.strict().parse(JSON.parse(positions[0]!.data!))).toEqual({
+      queuePosition: expect.any(Number),
+    });
+    const relayed = frames.filter((frame) => frame.event !== 'position');
+    expect(relayed.map((frame) => frame.event)).toEqual(['progress', 'progress', 'snapshot', 'completed']);
+    expect(JSON.parse(relayed[1]!.data!)).toEqual(progress(2).data);
+    expect(JSON.parse(relayed[2]!.data!)).toEqual({ iteration: 2, url: 'http://api.test/s/2' });
+    expect(JobSchema.parse(JSON.parse(relayed[3]!.data!)).status).toBe('succeeded');
   });
 
   it('sends one completed event at once for a job that has ended', async () => {

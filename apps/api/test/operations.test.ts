@@ -19,6 +19,7 @@ describe('OpenAPI document', () => {
       '/jobs/{id}/output': ['get'],
       '/jobs/{id}/snapshots/{iteration}': ['get'],
       '/jobs/{id}/events': ['get'],
+      '/jobs/{id}/webhooks': ['get'],
       '/healthz': ['get'],
       '/readyz': ['get'],
       '/metrics': ['get'],
@@ -74,7 +75,9 @@ describe('operations routes', () => {
       .poll(async () => (await api.app.inject('/metrics')).body)
       .toContain('neural_style_job_failures_total{code="NON_FINITE_LOSS"} 1');
     const metrics = (await api.app.inject('/metrics')).body;
-    expect(metrics).toContain('neural_style_queue_jobs{state="waiting"} 1');
+    // Every job is queued with a priority (fair order between tenants): BullMQ keeps it in "prioritized".
+    expect(metrics).toContain('neural_style_queue_jobs{state="prioritized"} 1');
+    expect(metrics).toContain('neural_style_queue_jobs{state="waiting"} 0');
     expect(metrics).toContain('neural_style_queue_jobs{state="active"} 0');
     expect(metrics).toContain('neural_style_jobs_finished_total{status="failed"} 1');
     expect(metrics).toMatch(/neural_style_job_duration_seconds_count\{status="failed"\} 1/);

@@ -1,3 +1,4 @@
+import { readdir } from 'node:fs/promises';
 import sharp from 'sharp';
 import type { TestApi } from '@neural-style/api/testing';
 
@@ -55,4 +56,31 @@ export async function queuedCount(api: TestApi): Promise<number> {
     'failed',
   );
   return Object.values(counts).reduce((sum, count) => sum + count, 0);
+}
+
+/**
+ * Everything a request could have left behind: each Redis key under the API's prefix with its value
+ * (DUMP) and every file in its storage directory. Equal before and after = the request changed nothing.
+ */
+export async function redisAndStorageState(
+  api: TestApi,
+  ignoreKey: (key: string) => boolean = () => false,
+): Promise<{ keys: Record<string, string>; files: string[] }> {
+  const { redis } = api.services;
+  const pattern = `${api.config.queuePrefix.replace(/[*?[\]\\]/g, '\\$&')}*`;
+  const keys: Record<string, string> = {};
+  let cursor = '0';
+  do {
+    const [next, batch] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+    cursor = next;
+    for (const key of batch.filter((name) => !ignoreKey(name))) {
+      keys[key] = (await redis.dumpBuffer(key))?.toString('hex') ?? '';
+    }
+  } while (cursor !== '0');
+  const storage = api.config.storage;
+  const files =
+    storage.kind === 'fs'
+      ? await readdir(storage.dataDir, { recursive: true }).catch(() => [] as string[])
+      : [];
+  return { keys, files: files.sort() };
 }

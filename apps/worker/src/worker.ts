@@ -5,7 +5,9 @@ import type { BackendInfo } from '@neural-style/core';
 import {
   connectRedis,
   createJobServices,
+  describeRedisStateChange,
   duplicateRedis,
+  RedisHealthLog,
   loadConfig,
   subscribeCancels,
   type Config,
@@ -14,7 +16,9 @@ import {
 import { ABORT_REASONS } from './abort-reasons.js';
 import type { JobOutcome } from './child/run-job.js';
 import { childExecArgv, childModule } from './sandbox.js';
+import { createDeadlineWorker } from './deadlines.js';
 import { createWebhookWorker, DEFAULT_WEBHOOK_DELIVERY } from './webhooks/webhook-worker.js';
+import { ensureVgg19Weights } from './weights.js';
 
 /** A job whose worker died is handed to another one this many times before it is failed. */
 const MAX_STALLED_COUNT = 3;
@@ -40,12 +44,17 @@ export interface RunningWorker {
   close(graceMs?: number): Promise<void>;
 }
 
-/** Starts the style-job worker (sandboxed engine), the webhook delivery worker and the cancel listener. */
+/**
+ * Starts the style-job worker (sandboxed engine), the webhook delivery worker, the Cancel-After deadline
+ * worker and the cancel listener.
+ */
 export async function startWorker(options: StartWorkerOptions = {}): Promise<RunningWorker> {
   const env = options.env ?? process.env;
   const log = options.log ?? ((line: string) => console.log(line));
   const config = loadConfig(env);
-  const backend = options.preflight === false ? undefined : await preflight(env);
+  // The engine processes load the weights this resolves to (downloaded on first start when unset).
+  const childEnv = { ...env, VGG19_WEIGHTS: await ensureVgg19Weights(config, env, log) };
+  const backend = options.preflight === false ? undefined : await preflight(childEnv);
   if (backend) {
     const kernels =
       backend.kernels === 'onednn'
@@ -57,6 +66,8 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
   }
 
   const redis = await connectRedis(config.redisUrl, { name: 'worker' });
+  // Redis outages: one line when it goes away and one when it is back, not a stack per retry.
+  const redisHealth = new RedisHealthLog((change) => log(describeRedisStateChange(change))).watch(redis);
   const subscriber = await duplicateRedis(redis, 'worker-cancels');
   const prefix = config.queuePrefix;
   const jobServices = createJobServices(redis, config);
@@ -66,12 +77,14 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
     prefix,
     concurrency: config.worker.concurrency,
     useWorkerThreads: false,
-    workerForkOptions: { execArgv: childExecArgv(), env },
+    workerForkOptions: { execArgv: childExecArgv(), env: childEnv },
     lockDuration: config.worker.lockMs,
     stalledInterval: config.worker.stalledIntervalMs,
     maxStalledCount: MAX_STALLED_COUNT,
   });
-  styleWorker.on('error', (error) => log(`worker: ${error.message}`));
+  styleWorker.on('error', (error) => redisHealth.error(error, 'style worker'));
+  jobServices.jobQueue.on('error', (error) => redisHealth.error(error, 'style-jobs queue'));
+  jobServices.webhookQueue.on('error', (error) => redisHealth.error(error, 'webhooks queue'));
   styleWorker.on('lockRenewalFailed', (jobIds) => {
     for (const id of jobIds) styleWorker.cancelJob(id, ABORT_REASONS.lockLost);
   });
@@ -86,6 +99,7 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
   // emits no 'failed' on any worker; only the queue's event stream reports it.
   const eventsConnection = await duplicateRedis(redis, 'worker-queue-events');
   const queueEvents = new QueueEvents(QUEUE_NAMES.jobs, { connection: eventsConnection, prefix });
+  queueEvents.on('error', (error) => redisHealth.error(error, 'queue events'));
   queueEvents.on('failed', ({ jobId, failedReason }) => {
     if (!/stalled/i.test(failedReason)) return;
     void jobServices.lifecycle
@@ -100,6 +114,10 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
     styleWorker.cancelJob(jobId, ABORT_REASONS.canceled);
   });
 
+  const deadlinesConnection = await duplicateRedis(redis, 'worker-deadlines');
+  const deadlineWorker = createDeadlineWorker(deadlinesConnection, prefix, jobServices.lifecycle);
+  deadlineWorker.on('error', (error) => log(`deadlines: ${error.message}`));
+
   const webhookWorker = config.webhooks.secret
     ? createWebhookWorker(await duplicateRedis(redis, 'worker-webhooks'), prefix, {
         ...DEFAULT_WEBHOOK_DELIVERY,
@@ -109,7 +127,7 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
         maxAttempts: config.webhooks.maxAttempts,
       })
     : undefined;
-  if (webhookWorker) webhookWorker.on('error', (error) => log(`webhooks: ${error.message}`));
+  if (webhookWorker) webhookWorker.on('error', (error) => redisHealth.error(error, 'webhook worker'));
   else log('worker: WEBHOOK_SECRET is not set, so webhooks are not delivered');
 
   await styleWorker.waitUntilReady();
@@ -126,9 +144,15 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
         await stopped;
         clearTimeout(handBack);
         await unsubscribe();
-        await Promise.all([webhookWorker?.close(), jobServices.close(), queueEvents.close()]);
+        await Promise.all([
+          webhookWorker?.close(),
+          deadlineWorker.close(),
+          jobServices.close(),
+          queueEvents.close(),
+        ]);
         subscriber.disconnect();
         eventsConnection.disconnect();
+        deadlinesConnection.disconnect();
         await redis.quit();
       })();
       return closing;

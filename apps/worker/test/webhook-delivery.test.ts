@@ -7,7 +7,7 @@ import {
   type Job,
   type WebhookDeliveryData,
 } from '@neural-style/contract';
-import { enqueueWebhookEvent } from '@neural-style/infra';
+import { enqueueWebhookEvent, WebhookDeliveryLog } from '@neural-style/infra';
 import {
   createWebhookWorker,
   retryDelayMs,
@@ -48,6 +48,11 @@ function jobRecord(): Job {
     snapshots: [],
     error: null,
     metrics: null,
+    priority: 'normal',
+    retentionSeconds: null,
+    expiresAt: null,
+    cancelAt: null,
+    cancellation: null,
   };
 }
 
@@ -133,7 +138,7 @@ describe('webhook delivery worker', () => {
     // 500, then no answer at all (timeout), then 200.
     const hook = await receiver((seen) => [500, undefined, 200][seen.length - 1]);
     await worker();
-    const { queued } = await send(hook.url);
+    const { record, queued } = await send(hook.url);
     expect(await queued.waitUntilFinished(queueEvents)).toEqual({ delivered: true, status: 200 });
 
     expect(hook.received).toHaveLength(3);
@@ -143,16 +148,35 @@ describe('webhook delivery worker', () => {
     }
     const logs = await queue.getJobLogs(queued.id!);
     expect(logs.logs.join('\n')).toMatch(/HTTP 500[\s\S]*no response within 300 ms/);
+
+    const attempts = await new WebhookDeliveryLog(redis, prefix).list(record.id);
+    expect(attempts.map(({ attempt, outcome, status }) => ({ attempt, outcome, status }))).toEqual([
+      { attempt: 1, outcome: 'retrying', status: 500 },
+      { attempt: 2, outcome: 'retrying', status: null },
+      { attempt: 3, outcome: 'delivered', status: 200 },
+    ]);
+    expect(attempts[1]?.error).toMatch(/no response within 300 ms/);
+    expect(attempts[2]).toMatchObject({ error: null, nextRetryAt: null, event: 'job.succeeded' });
+    for (const [index, retried] of attempts.slice(0, 2).entries()) {
+      // Each retry is logged as due no earlier than the next attempt really started.
+      expect(Date.parse(retried.nextRetryAt!)).toBeGreaterThan(Date.parse(retried.attemptedAt));
+      expect(Date.parse(attempts[index + 1]!.attemptedAt)).toBeGreaterThanOrEqual(
+        Date.parse(retried.nextRetryAt!) - 5,
+      );
+    }
   });
 
   it('gives up after maxAttempts with the last failure as the reason', async () => {
     const hook = await receiver(() => 503);
     await worker();
-    const { queued } = await send(hook.url);
+    const { record, queued } = await send(hook.url);
     await expect(queued.waitUntilFinished(queueEvents)).rejects.toThrow(
       'webhook delivery gave up after 3 attempts: receiver answered HTTP 503',
     );
     expect(hook.received).toHaveLength(3);
+    const attempts = await new WebhookDeliveryLog(redis, prefix).list(record.id);
+    expect(attempts.map((entry) => entry.outcome)).toEqual(['retrying', 'retrying', 'failed']);
+    expect(attempts[2]).toMatchObject({ status: 503, nextRetryAt: null });
   });
 
   it('stops delivering to a URL that answered 410 for the rest of that job', async () => {
@@ -164,6 +188,11 @@ describe('webhook delivery worker', () => {
     const second = await send(hook.url, first.record, 'job.failed');
     expect(await second.queued.waitUntilFinished(queueEvents)).toEqual({ delivered: false, reason: 'gone' });
     expect(hook.received).toHaveLength(1);
+    const attempts = await new WebhookDeliveryLog(redis, prefix).list(first.record.id);
+    expect(attempts.map(({ event, outcome, status }) => ({ event, outcome, status }))).toEqual([
+      { event: 'job.succeeded', outcome: 'gone', status: 410 },
+      { event: 'job.failed', outcome: 'skipped', status: null },
+    ]);
 
     // Another job's events still go to the same URL.
     const other = await send(hook.url);

@@ -6,6 +6,9 @@ export type Job = components['schemas']['Job'];
 export type JobStatus = components['schemas']['JobStatus'];
 export type Problem = components['schemas']['Problem'];
 export type CreateJobRequest = components['schemas']['CreateJobRequestInput'];
+export type JobPriority = components['schemas']['JobPriority'];
+export type QueuePosition = components['schemas']['QueuePosition'];
+export type WebhookDeliveryAttempt = components['schemas']['WebhookDeliveryAttempt'];
 export type StyleClient = Client<paths>;
 
 export interface ClientOptions {

@@ -34,7 +34,7 @@ export interface paths {
     };
     /**
      * Get a job
-     * @description With `Prefer: wait=N` the answer waits up to N seconds for the job to end (long polling).
+     * @description With `Prefer: wait=N` the answer waits up to N seconds for the job to end (long polling). A queued job carries `queuePosition` and, once recent run times are known, `estimatedStartAt`.
      */
     get: operations['getJob'];
     put?: never;
@@ -108,9 +108,29 @@ export interface paths {
     };
     /**
      * Follow a job live (Server-Sent Events)
-     * @description Events `progress` (JobProgress), `snapshot` (JobSnapshot) and `completed` (the Job in its terminal status, after which the stream ends). A job that has already ended gets one `completed` at once.
+     * @description Events `position` (QueuePosition, while queued: sent at once and whenever the number of jobs ahead changes), `progress` (JobProgress), `snapshot` (JobSnapshot) and `completed` (the Job in its terminal status, after which the stream ends). A job that has already ended gets one `completed` at once.
      */
     get: operations['streamJobEvents'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/jobs/{id}/webhooks': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The job's webhook delivery attempts
+     * @description Every attempt to deliver each of the job’s webhook events, oldest first: the HTTP status or the error, and when the next retry is due. Empty for a job without a webhook.
+     */
+    get: operations['listWebhookDeliveries'];
     put?: never;
     post?: never;
     delete?: never;
@@ -189,6 +209,7 @@ export interface components {
        */
       code:
         | 'VALIDATION_FAILED'
+        | 'MALFORMED_REQUEST'
         | 'INVALID_OPTIONS'
         | 'UNSUPPORTED_MEDIA_TYPE'
         | 'PAYLOAD_TOO_LARGE'
@@ -204,6 +225,13 @@ export interface components {
         | 'IDEMPOTENCY_KEY_REUSED'
         | 'IDEMPOTENCY_KEY_IN_USE'
         | 'RATE_LIMITED'
+        | 'QUEUED_JOBS_LIMIT'
+        | 'HIGH_PRIORITY_LIMIT'
+        | 'COST_LIMIT_EXCEEDED'
+        | 'URI_TOO_LONG'
+        | 'REQUEST_TIMEOUT'
+        | 'HEADERS_TOO_LARGE'
+        | 'SERVER_BUSY'
         | 'NOT_READY'
         | 'INTERNAL';
       /** @description The request path. */
@@ -270,6 +298,30 @@ export interface components {
       /** @description GET /jobs/{id}/snapshots/{iteration}. */
       url: string;
     };
+    /** @enum {string} */
+    JobPriorityInput: 'low' | 'normal' | 'high';
+    QueuePositionInput: {
+      /** @description Queued jobs a worker takes before this one (0: it is next). */
+      queuePosition: number;
+      /**
+       * Format: date-time
+       * @description Expected start, from the run times of recent jobs; absent while unknown.
+       */
+      estimatedStartAt?: string;
+    };
+    JobCancellationInput: {
+      /**
+       * @description requested: POST /jobs/{id}/cancel; deadline: the Cancel-After deadline passed.
+       * @enum {string}
+       */
+      reason: 'requested' | 'deadline';
+      /**
+       * @description queued: canceled before any work started; running: stopped during its run.
+       * @enum {string}
+       */
+      stage: 'queued' | 'running';
+      message: string;
+    };
     JobInput: {
       /** @description Job id: job_ followed by a time-ordered ULID. */
       id: string;
@@ -327,17 +379,17 @@ export interface components {
          */
         seed: number;
         /**
-         * @description alpha: weight of the content loss.
+         * @description alpha: weight of the content loss (at most 1e9, so weighted losses stay finite in float32).
          * @default 1
          */
         contentWeight: number;
         /**
-         * @description beta: weight of the style loss.
+         * @description beta: weight of the style loss (at most 1e9, so weighted losses stay finite in float32).
          * @default 1000
          */
         styleWeight: number;
         /**
-         * @description Weight of the total-variation smoothness loss.
+         * @description Weight of the total-variation smoothness loss (at most 1e6, so weighted losses stay finite in float32).
          * @default 0.001
          */
         tvWeight: number;
@@ -393,7 +445,7 @@ export interface components {
           | 'conv5_3'
           | 'conv5_4'
         )[];
-        /** @description Per-style-layer weights w_l, one per styleLayers entry; default 1/L each, as in the paper. */
+        /** @description Per-style-layer weights w_l (each at most 1e6), one per styleLayers entry; default 1/L each, as in the paper. */
         styleLayerWeights?: number[];
         /**
          * @description VGG pooling; the paper prefers average pooling.
@@ -461,6 +513,23 @@ export interface components {
         /** @description Engine backend that ran the job, e.g. tensorflow-gpu, wasm. */
         backend: string;
       } | null;
+      /** @description Order among the tenant's own jobs (high first); between tenants the queue stays fair whatever the class. */
+      priority: components['schemas']['JobPriorityInput'];
+      /** @description How long the record and files are kept once the job ends; null: until deleted. */
+      retentionSeconds: number | null;
+      /** @description When the record and files are deleted; set when the job ends (null while it runs). */
+      expiresAt: string | null;
+      /** @description When the Cancel-After deadline cancels the job; null without one. */
+      cancelAt: string | null;
+      /** @description Why and at which stage it was canceled. */
+      cancellation: components['schemas']['JobCancellationInput'] | null;
+      /** @description Queued jobs a worker takes before this one (0: it is next). */
+      queuePosition?: number;
+      /**
+       * Format: date-time
+       * @description Expected start, from the run times of recent jobs; absent while unknown.
+       */
+      estimatedStartAt?: string;
     };
     /** @enum {string} */
     WebhookEventTypeInput: 'job.started' | 'job.succeeded' | 'job.failed' | 'job.canceled';
@@ -469,6 +538,30 @@ export interface components {
       /** Format: date-time */
       timestamp: string;
       data: components['schemas']['JobInput'];
+    };
+    WebhookDeliveryAttemptInput: {
+      event: components['schemas']['WebhookEventTypeInput'];
+      /** @description The webhook-id header: the same for every attempt of one event. */
+      webhookId: string;
+      url: string;
+      attempt: number;
+      /** Format: date-time */
+      attemptedAt: string;
+      /**
+       * @description delivered: 2xx; retrying: failed, another attempt is scheduled; failed: no more attempts; gone: the receiver answered 410, the job's later events skip this URL; skipped: not sent for that reason.
+       * @enum {string}
+       */
+      outcome: 'delivered' | 'retrying' | 'failed' | 'gone' | 'skipped';
+      /** @description HTTP status of the answer; null when none came. */
+      status: number | null;
+      /** @description Why the attempt failed; null when delivered. */
+      error: string | null;
+      /** @description When the next attempt is due; null when none is. */
+      nextRetryAt: string | null;
+    };
+    WebhookDeliveryListInput: {
+      /** @description Oldest first. */
+      deliveries: components['schemas']['WebhookDeliveryAttemptInput'][];
     };
     ImageSourceInput:
       | {
@@ -554,17 +647,17 @@ export interface components {
          */
         seed: number;
         /**
-         * @description alpha: weight of the content loss.
+         * @description alpha: weight of the content loss (at most 1e9, so weighted losses stay finite in float32).
          * @default 1
          */
         contentWeight: number;
         /**
-         * @description beta: weight of the style loss.
+         * @description beta: weight of the style loss (at most 1e9, so weighted losses stay finite in float32).
          * @default 1000
          */
         styleWeight: number;
         /**
-         * @description Weight of the total-variation smoothness loss.
+         * @description Weight of the total-variation smoothness loss (at most 1e6, so weighted losses stay finite in float32).
          * @default 0.001
          */
         tvWeight: number;
@@ -620,7 +713,7 @@ export interface components {
           | 'conv5_3'
           | 'conv5_4'
         )[];
-        /** @description Per-style-layer weights w_l, one per styleLayers entry; default 1/L each, as in the paper. */
+        /** @description Per-style-layer weights w_l (each at most 1e6), one per styleLayers entry; default 1/L each, as in the paper. */
         styleLayerWeights?: number[];
         /**
          * @description VGG pooling; the paper prefers average pooling.
@@ -678,6 +771,17 @@ export interface components {
          */
         events: components['schemas']['WebhookEventTypeInput'][];
       };
+      /** @description Default normal. */
+      priority?: components['schemas']['JobPriorityInput'];
+      /**
+       * @description Keep the record and files this long after the job ends (e.g. 1h, 2d); at most, and by default, the server's retention.
+       * @example 90s
+       * @example 5m
+       * @example 1h
+       * @example 7d
+       * @example 3600
+       */
+      retention?: string;
     };
     CreateJobMultipartInput: {
       /**
@@ -700,6 +804,17 @@ export interface components {
       webhook?: string;
       /** @description Comma-separated webhook event types (default: all). */
       webhookEvents?: string;
+      /** @description Default normal. */
+      priority?: components['schemas']['JobPriorityInput'];
+      /**
+       * @description Keep the record and files this long after the job ends (e.g. 1h, 2d); at most, and by default, the server's retention.
+       * @example 90s
+       * @example 5m
+       * @example 1h
+       * @example 7d
+       * @example 3600
+       */
+      retention?: string;
     };
     JobListInput: {
       /** @description Newest first. */
@@ -731,6 +846,7 @@ export interface components {
        */
       code:
         | 'VALIDATION_FAILED'
+        | 'MALFORMED_REQUEST'
         | 'INVALID_OPTIONS'
         | 'UNSUPPORTED_MEDIA_TYPE'
         | 'PAYLOAD_TOO_LARGE'
@@ -746,6 +862,13 @@ export interface components {
         | 'IDEMPOTENCY_KEY_REUSED'
         | 'IDEMPOTENCY_KEY_IN_USE'
         | 'RATE_LIMITED'
+        | 'QUEUED_JOBS_LIMIT'
+        | 'HIGH_PRIORITY_LIMIT'
+        | 'COST_LIMIT_EXCEEDED'
+        | 'URI_TOO_LONG'
+        | 'REQUEST_TIMEOUT'
+        | 'HEADERS_TOO_LARGE'
+        | 'SERVER_BUSY'
         | 'NOT_READY'
         | 'INTERNAL';
       /** @description The request path. */
@@ -812,6 +935,30 @@ export interface components {
       /** @description GET /jobs/{id}/snapshots/{iteration}. */
       url: string;
     };
+    /** @enum {string} */
+    JobPriority: 'low' | 'normal' | 'high';
+    QueuePosition: {
+      /** @description Queued jobs a worker takes before this one (0: it is next). */
+      queuePosition: number;
+      /**
+       * Format: date-time
+       * @description Expected start, from the run times of recent jobs; absent while unknown.
+       */
+      estimatedStartAt?: string;
+    };
+    JobCancellation: {
+      /**
+       * @description requested: POST /jobs/{id}/cancel; deadline: the Cancel-After deadline passed.
+       * @enum {string}
+       */
+      reason: 'requested' | 'deadline';
+      /**
+       * @description queued: canceled before any work started; running: stopped during its run.
+       * @enum {string}
+       */
+      stage: 'queued' | 'running';
+      message: string;
+    };
     Job: {
       /** @description Job id: job_ followed by a time-ordered ULID. */
       id: string;
@@ -869,17 +1016,17 @@ export interface components {
          */
         seed: number;
         /**
-         * @description alpha: weight of the content loss.
+         * @description alpha: weight of the content loss (at most 1e9, so weighted losses stay finite in float32).
          * @default 1
          */
         contentWeight: number;
         /**
-         * @description beta: weight of the style loss.
+         * @description beta: weight of the style loss (at most 1e9, so weighted losses stay finite in float32).
          * @default 1000
          */
         styleWeight: number;
         /**
-         * @description Weight of the total-variation smoothness loss.
+         * @description Weight of the total-variation smoothness loss (at most 1e6, so weighted losses stay finite in float32).
          * @default 0.001
          */
         tvWeight: number;
@@ -935,7 +1082,7 @@ export interface components {
           | 'conv5_3'
           | 'conv5_4'
         )[];
-        /** @description Per-style-layer weights w_l, one per styleLayers entry; default 1/L each, as in the paper. */
+        /** @description Per-style-layer weights w_l (each at most 1e6), one per styleLayers entry; default 1/L each, as in the paper. */
         styleLayerWeights?: number[];
         /**
          * @description VGG pooling; the paper prefers average pooling.
@@ -1003,6 +1150,23 @@ export interface components {
         /** @description Engine backend that ran the job, e.g. tensorflow-gpu, wasm. */
         backend: string;
       } | null;
+      /** @description Order among the tenant's own jobs (high first); between tenants the queue stays fair whatever the class. */
+      priority: components['schemas']['JobPriority'];
+      /** @description How long the record and files are kept once the job ends; null: until deleted. */
+      retentionSeconds: number | null;
+      /** @description When the record and files are deleted; set when the job ends (null while it runs). */
+      expiresAt: string | null;
+      /** @description When the Cancel-After deadline cancels the job; null without one. */
+      cancelAt: string | null;
+      /** @description Why and at which stage it was canceled. */
+      cancellation: components['schemas']['JobCancellation'] | null;
+      /** @description Queued jobs a worker takes before this one (0: it is next). */
+      queuePosition?: number;
+      /**
+       * Format: date-time
+       * @description Expected start, from the run times of recent jobs; absent while unknown.
+       */
+      estimatedStartAt?: string;
     };
     /** @enum {string} */
     WebhookEventType: 'job.started' | 'job.succeeded' | 'job.failed' | 'job.canceled';
@@ -1011,6 +1175,30 @@ export interface components {
       /** Format: date-time */
       timestamp: string;
       data: components['schemas']['Job'];
+    };
+    WebhookDeliveryAttempt: {
+      event: components['schemas']['WebhookEventType'];
+      /** @description The webhook-id header: the same for every attempt of one event. */
+      webhookId: string;
+      url: string;
+      attempt: number;
+      /** Format: date-time */
+      attemptedAt: string;
+      /**
+       * @description delivered: 2xx; retrying: failed, another attempt is scheduled; failed: no more attempts; gone: the receiver answered 410, the job's later events skip this URL; skipped: not sent for that reason.
+       * @enum {string}
+       */
+      outcome: 'delivered' | 'retrying' | 'failed' | 'gone' | 'skipped';
+      /** @description HTTP status of the answer; null when none came. */
+      status: number | null;
+      /** @description Why the attempt failed; null when delivered. */
+      error: string | null;
+      /** @description When the next attempt is due; null when none is. */
+      nextRetryAt: string | null;
+    };
+    WebhookDeliveryList: {
+      /** @description Oldest first. */
+      deliveries: components['schemas']['WebhookDeliveryAttempt'][];
     };
     ImageSource:
       | {
@@ -1096,17 +1284,17 @@ export interface components {
          */
         seed: number;
         /**
-         * @description alpha: weight of the content loss.
+         * @description alpha: weight of the content loss (at most 1e9, so weighted losses stay finite in float32).
          * @default 1
          */
         contentWeight: number;
         /**
-         * @description beta: weight of the style loss.
+         * @description beta: weight of the style loss (at most 1e9, so weighted losses stay finite in float32).
          * @default 1000
          */
         styleWeight: number;
         /**
-         * @description Weight of the total-variation smoothness loss.
+         * @description Weight of the total-variation smoothness loss (at most 1e6, so weighted losses stay finite in float32).
          * @default 0.001
          */
         tvWeight: number;
@@ -1162,7 +1350,7 @@ export interface components {
           | 'conv5_3'
           | 'conv5_4'
         )[];
-        /** @description Per-style-layer weights w_l, one per styleLayers entry; default 1/L each, as in the paper. */
+        /** @description Per-style-layer weights w_l (each at most 1e6), one per styleLayers entry; default 1/L each, as in the paper. */
         styleLayerWeights?: number[];
         /**
          * @description VGG pooling; the paper prefers average pooling.
@@ -1220,6 +1408,10 @@ export interface components {
          */
         events: components['schemas']['WebhookEventType'][];
       };
+      /** @description Default normal. */
+      priority?: components['schemas']['JobPriority'];
+      /** @description Keep the record and files this long after the job ends (e.g. 1h, 2d); at most, and by default, the server's retention. */
+      retention?: unknown;
     };
     CreateJobMultipart: {
       /**
@@ -1242,6 +1434,10 @@ export interface components {
       webhook?: string;
       /** @description Comma-separated webhook event types (default: all). */
       webhookEvents?: string;
+      /** @description Default normal. */
+      priority?: components['schemas']['JobPriority'];
+      /** @description Keep the record and files this long after the job ends (e.g. 1h, 2d); at most, and by default, the server's retention. */
+      retention?: unknown;
     };
     JobList: {
       /** @description Newest first. */
@@ -1308,7 +1504,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Rate limit exceeded; see Retry-After. */
+      /** @description Too many requests (RATE_LIMITED, see Retry-After) or a per-tenant queue limit (QUEUED_JOBS_LIMIT, HIGH_PRIORITY_LIMIT). */
       429: {
         headers: {
           [name: string]: unknown;
@@ -1327,6 +1523,8 @@ export interface operations {
         'idempotency-key'?: string;
         /** @description `wait=N`: hold the answer up to N seconds (capped by MAX_WAIT_SECONDS) for the job to end. */
         prefer?: string;
+        /** @description Cancel the job if it has not ended this long after creation, queued or running: `90s`, `5m`, `1h`, `1h30m` or seconds; longer than MAX_CANCEL_AFTER_SECONDS is cut to it. */
+        'cancel-after'?: string;
       };
       path?: never;
       cookie?: never;
@@ -1401,7 +1599,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Unusable input: not an image, too many pixels, forbidden URL, reused Idempotency-Key. */
+      /** @description Unusable input: not an image, too many pixels, forbidden URL, reused Idempotency-Key, over the cost limit. */
       422: {
         headers: {
           [name: string]: unknown;
@@ -1410,8 +1608,17 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Rate limit exceeded; see Retry-After. */
+      /** @description Too many requests (RATE_LIMITED, see Retry-After) or a per-tenant queue limit (QUEUED_JOBS_LIMIT, HIGH_PRIORITY_LIMIT). */
       429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not ready, or too many large request bodies in flight; see Retry-After. */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -1463,7 +1670,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Rate limit exceeded; see Retry-After. */
+      /** @description Too many requests (RATE_LIMITED, see Retry-After) or a per-tenant queue limit (QUEUED_JOBS_LIMIT, HIGH_PRIORITY_LIMIT). */
       429: {
         headers: {
           [name: string]: unknown;
@@ -1522,7 +1729,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Rate limit exceeded; see Retry-After. */
+      /** @description Too many requests (RATE_LIMITED, see Retry-After) or a per-tenant queue limit (QUEUED_JOBS_LIMIT, HIGH_PRIORITY_LIMIT). */
       429: {
         headers: {
           [name: string]: unknown;
@@ -1590,7 +1797,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Rate limit exceeded; see Retry-After. */
+      /** @description Too many requests (RATE_LIMITED, see Retry-After) or a per-tenant queue limit (QUEUED_JOBS_LIMIT, HIGH_PRIORITY_LIMIT). */
       429: {
         headers: {
           [name: string]: unknown;
@@ -1651,7 +1858,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Rate limit exceeded; see Retry-After. */
+      /** @description Too many requests (RATE_LIMITED, see Retry-After) or a per-tenant queue limit (QUEUED_JOBS_LIMIT, HIGH_PRIORITY_LIMIT). */
       429: {
         headers: {
           [name: string]: unknown;
@@ -1701,7 +1908,57 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Rate limit exceeded; see Retry-After. */
+      /** @description Too many requests (RATE_LIMITED, see Retry-After) or a per-tenant queue limit (QUEUED_JOBS_LIMIT, HIGH_PRIORITY_LIMIT). */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  listWebhookDeliveries: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Job id. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WebhookDeliveryList'];
+        };
+      };
+      /** @description Missing or unknown API key. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No such job for this API key. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests (RATE_LIMITED, see Retry-After) or a per-tenant queue limit (QUEUED_JOBS_LIMIT, HIGH_PRIORITY_LIMIT). */
       429: {
         headers: {
           [name: string]: unknown;

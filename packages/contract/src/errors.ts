@@ -7,6 +7,7 @@ import { z } from 'zod';
 export const ErrorCodeSchema = z
   .enum([
     'VALIDATION_FAILED',
+    'MALFORMED_REQUEST',
     'INVALID_OPTIONS',
     'UNSUPPORTED_MEDIA_TYPE',
     'PAYLOAD_TOO_LARGE',
@@ -22,6 +23,13 @@ export const ErrorCodeSchema = z
     'IDEMPOTENCY_KEY_REUSED',
     'IDEMPOTENCY_KEY_IN_USE',
     'RATE_LIMITED',
+    'QUEUED_JOBS_LIMIT',
+    'HIGH_PRIORITY_LIMIT',
+    'COST_LIMIT_EXCEEDED',
+    'URI_TOO_LONG',
+    'REQUEST_TIMEOUT',
+    'HEADERS_TOO_LARGE',
+    'SERVER_BUSY',
     'NOT_READY',
     'INTERNAL',
   ])
@@ -31,6 +39,7 @@ export type ErrorCode = z.infer<typeof ErrorCodeSchema>;
 /** HTTP status of each code, so every layer answers the same status for the same problem. */
 export const ERROR_STATUS: Record<ErrorCode, number> = {
   VALIDATION_FAILED: 400,
+  MALFORMED_REQUEST: 400,
   INVALID_OPTIONS: 400,
   UNSUPPORTED_MEDIA_TYPE: 415,
   PAYLOAD_TOO_LARGE: 413,
@@ -46,6 +55,13 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   IDEMPOTENCY_KEY_REUSED: 422,
   IDEMPOTENCY_KEY_IN_USE: 409,
   RATE_LIMITED: 429,
+  QUEUED_JOBS_LIMIT: 429,
+  HIGH_PRIORITY_LIMIT: 429,
+  COST_LIMIT_EXCEEDED: 422,
+  URI_TOO_LONG: 414,
+  REQUEST_TIMEOUT: 408,
+  HEADERS_TOO_LARGE: 431,
+  SERVER_BUSY: 503,
   NOT_READY: 503,
   INTERNAL: 500,
 };

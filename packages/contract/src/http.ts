@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { StyleOptionsSchema } from '@neural-style/vocabulary';
-import { JobSchema, JobStatusSchema } from './job.js';
+import { DurationSchema } from './duration.js';
+import { JobPrioritySchema, JobSchema, JobStatusSchema } from './job.js';
 import { WebhookSubscriptionSchema } from './webhook-events.js';
 
 /** Most style images one job may blend. */
@@ -14,17 +15,19 @@ export const ImageSourceSchema = z
   .meta({ id: 'ImageSource' });
 export type ImageSource = z.infer<typeof ImageSourceSchema>;
 
-const weight = z
-  .number()
-  .positive()
-  .max(1000)
-  .optional()
-  .describe('Relative weight in the style blend (default 1).');
+/** Weight of one style image in the blend; the multipart `styleWeights` array holds these too. */
+export const StyleWeightSchema = z.number().positive().max(1000);
+const weight = StyleWeightSchema.optional().describe('Relative weight in the style blend (default 1).');
 
 export const StyleSourceSchema = z
   .union([z.strictObject({ url, weight }), z.strictObject({ data, weight })])
   .meta({ id: 'StyleSource' });
 export type StyleSource = z.infer<typeof StyleSourceSchema>;
+
+const RetentionSchema = DurationSchema.describe(
+  'Keep the record and files this long after the job ends (e.g. 1h, 2d); at most, and by default, the ' +
+    "server's retention.",
+);
 
 /** `POST /jobs` with `Content-Type: application/json`. */
 export const CreateJobJsonBodySchema = z
@@ -34,6 +37,8 @@ export const CreateJobJsonBodySchema = z
     init: ImageSourceSchema.optional().describe('Start image, used with options.init = "image".'),
     options: StyleOptionsSchema.optional(),
     webhook: WebhookSubscriptionSchema.optional(),
+    priority: JobPrioritySchema.optional().describe('Default normal.'),
+    retention: RetentionSchema.optional(),
   })
   .meta({ id: 'CreateJobRequest' });
 export type CreateJobJsonBody = z.input<typeof CreateJobJsonBodySchema>;
@@ -60,6 +65,8 @@ export const CreateJobMultipartBodySchema = z
     options: z.string().optional().describe('JSON object of style options.'),
     webhook: z.string().optional().describe('Webhook URL.'),
     webhookEvents: z.string().optional().describe('Comma-separated webhook event types (default: all).'),
+    priority: JobPrioritySchema.optional().describe('Default normal.'),
+    retention: RetentionSchema.optional(),
   })
   .meta({ id: 'CreateJobMultipart' });
 

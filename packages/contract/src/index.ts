@@ -5,3 +5,4 @@ export * from './queue.js';
 export * from './events.js';
 export * from './webhook-events.js';
 export * from './webhooks.js';
+export * from './duration.js';

@@ -69,6 +69,42 @@ export type JobMetrics = z.infer<typeof JobMetricsSchema>;
 
 const timestamp = z.iso.datetime().describe('ISO 8601 UTC timestamp.');
 
+export const JOB_PRIORITIES = ['low', 'normal', 'high'] as const;
+export const JobPrioritySchema = z
+  .enum(JOB_PRIORITIES)
+  .meta({ id: 'JobPriority' })
+  .describe(
+    "Order among the tenant's own jobs (high first); between tenants the queue stays fair whatever the class.",
+  );
+export type JobPriority = z.infer<typeof JobPrioritySchema>;
+
+/** Where a queued job stands: in GET /jobs/{id} of a queued job and in the SSE `position` event. */
+export const QueuePositionSchema = z
+  .object({
+    queuePosition: z.int().min(0).describe('Queued jobs a worker takes before this one (0: it is next).'),
+    estimatedStartAt: timestamp
+      .optional()
+      .describe('Expected start, from the run times of recent jobs; absent while unknown.'),
+  })
+  .meta({ id: 'QueuePosition' });
+export type QueuePosition = z.infer<typeof QueuePositionSchema>;
+
+export const CANCEL_REASONS = ['requested', 'deadline'] as const;
+export type CancelReason = (typeof CANCEL_REASONS)[number];
+
+export const JobCancellationSchema = z
+  .object({
+    reason: z
+      .enum(CANCEL_REASONS)
+      .describe('requested: POST /jobs/{id}/cancel; deadline: the Cancel-After deadline passed.'),
+    stage: z
+      .enum(['queued', 'running'])
+      .describe('queued: canceled before any work started; running: stopped during its run.'),
+    message: z.string(),
+  })
+  .meta({ id: 'JobCancellation' });
+export type JobCancellation = z.infer<typeof JobCancellationSchema>;
+
 export const JobSchema = z
   .object({
     id: JobIdSchema,
@@ -87,6 +123,20 @@ export const JobSchema = z
     snapshots: z.array(JobSnapshotSchema),
     error: JobErrorSchema.nullable(),
     metrics: JobMetricsSchema.nullable(),
+    priority: JobPrioritySchema,
+    retentionSeconds: z
+      .int()
+      .positive()
+      .nullable()
+      .describe('How long the record and files are kept once the job ends; null: until deleted.'),
+    expiresAt: timestamp
+      .nullable()
+      .describe('When the record and files are deleted; set when the job ends (null while it runs).'),
+    cancelAt: timestamp
+      .nullable()
+      .describe('When the Cancel-After deadline cancels the job; null without one.'),
+    cancellation: JobCancellationSchema.nullable().describe('Why and at which stage it was canceled.'),
+    ...QueuePositionSchema.partial().shape,
   })
   .meta({ id: 'Job' });
 export type Job = z.infer<typeof JobSchema>;

@@ -9,6 +9,8 @@ export const QUEUE_NAMES = {
   jobs: 'style-jobs',
   /** Webhook deliveries. */
   webhooks: 'webhooks',
+  /** Cancel-After deadlines: one delayed entry per job, due when the job is to be canceled. */
+  deadlines: 'deadlines',
 } as const;
 
 /** Data of a `style-jobs` queue entry. Inputs are storage keys, never image bytes (Redis stays small). */
@@ -32,3 +34,7 @@ export const WebhookDeliveryDataSchema = z.object({
   event: WebhookEventSchema,
 });
 export type WebhookDeliveryData = z.output<typeof WebhookDeliveryDataSchema>;
+
+/** Data of a `deadlines` queue entry (BullMQ job id = our job id, delayed until the deadline). */
+export const DeadlineDataSchema = z.object({ jobId: JobIdSchema });
+export type DeadlineData = z.output<typeof DeadlineDataSchema>;

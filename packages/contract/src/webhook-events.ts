@@ -40,3 +40,29 @@ export const WebhookSubscriptionSchema = z.object({
     .describe('Events to deliver; all of them by default.'),
 });
 export type WebhookSubscription = z.output<typeof WebhookSubscriptionSchema>;
+
+/** One attempt to deliver one webhook event, as the delivery worker recorded it. */
+export const WebhookDeliveryAttemptSchema = z
+  .object({
+    event: WebhookEventTypeSchema,
+    webhookId: z.string().describe('The webhook-id header: the same for every attempt of one event.'),
+    url: z.string(),
+    attempt: z.int().min(1),
+    attemptedAt: z.iso.datetime(),
+    outcome: z
+      .enum(['delivered', 'retrying', 'failed', 'gone', 'skipped'])
+      .describe(
+        'delivered: 2xx; retrying: failed, another attempt is scheduled; failed: no more attempts; ' +
+          "gone: the receiver answered 410, the job's later events skip this URL; skipped: not sent for that reason.",
+      ),
+    status: z.int().nullable().describe('HTTP status of the answer; null when none came.'),
+    error: z.string().nullable().describe('Why the attempt failed; null when delivered.'),
+    nextRetryAt: z.iso.datetime().nullable().describe('When the next attempt is due; null when none is.'),
+  })
+  .meta({ id: 'WebhookDeliveryAttempt' });
+export type WebhookDeliveryAttempt = z.infer<typeof WebhookDeliveryAttemptSchema>;
+
+export const WebhookDeliveryListSchema = z
+  .object({ deliveries: z.array(WebhookDeliveryAttemptSchema).describe('Oldest first.') })
+  .meta({ id: 'WebhookDeliveryList' });
+export type WebhookDeliveryList = z.infer<typeof WebhookDeliveryListSchema>;

@@ -132,6 +132,11 @@ describe('verifyWebhook', () => {
     snapshots: [],
     error: null,
     metrics: null,
+    priority: 'normal',
+    retentionSeconds: null,
+    expiresAt: null,
+    cancelAt: null,
+    cancellation: { reason: 'requested', stage: 'queued', message: 'Canceled on request' },
   };
   const signed = (body: string) => ({
     secret,

@@ -18,6 +18,7 @@ const bool = z
 const port = z.coerce.number().int().min(0).max(65_535);
 const positiveInt = z.coerce.number().int().positive();
 const nonNegativeInt = z.coerce.number().int().min(0);
+const nonNegativeNumber = z.coerce.number().min(0);
 const optionalString = z
   .string()
   .optional()
@@ -65,11 +66,18 @@ const EnvSchema = z.object({
   S3_PRESIGN_SECONDS: nonNegativeInt.default(900),
   API_KEYS: apiKeys,
   RATE_LIMIT_PER_MINUTE: nonNegativeInt.default(120),
+  AUTH_FAILURES_PER_MINUTE: nonNegativeInt.default(10),
+  MAX_INFLIGHT_BODY_BYTES: nonNegativeInt.default(128 * 1024 * 1024),
+  MAX_JOB_COST: nonNegativeNumber.default(1000),
+  MAX_TENANT_COST_PER_HOUR: nonNegativeNumber.default(10_000),
   MAX_UPLOAD_BYTES: positiveInt.default(20 * 1024 * 1024),
   MAX_INPUT_PIXELS: positiveInt.default(40_000_000),
   URL_FETCH_ALLOW_PRIVATE: bool.default(false),
   URL_FETCH_TIMEOUT_MS: positiveInt.default(15_000),
   MAX_WAIT_SECONDS: nonNegativeInt.default(60),
+  MAX_QUEUED_JOBS_PER_TENANT: nonNegativeInt.default(1000),
+  MAX_HIGH_PRIORITY_JOBS_PER_TENANT: nonNegativeInt.default(5),
+  MAX_CANCEL_AFTER_SECONDS: positiveInt.default(24 * 3600),
   WEBHOOK_SECRET: z
     .string()
     .regex(/^whsec_[A-Za-z0-9+/=]+$/, 'expected whsec_ followed by base64')
@@ -79,6 +87,15 @@ const EnvSchema = z.object({
   WEBHOOK_TIMEOUT_MS: positiveInt.default(10_000),
   WEBHOOK_MAX_ATTEMPTS: positiveInt.default(8),
   VGG19_WEIGHTS: optionalString,
+  VGG19_WEIGHTS_URL: z
+    .url({ protocol: /^https?$/ })
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  VGG19_WEIGHTS_SHA256: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/, 'expected 64 hex digits')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
   STYLE_BACKEND: z.enum(BACKEND_CHOICES).default('auto'),
   STYLE_ONEDNN: bool.default(true),
   WORKER_CONCURRENCY: positiveInt.default(1),
@@ -116,13 +133,31 @@ export interface Config {
   /** API key → tenant. Empty: open mode (everything is tenant "public"). */
   apiKeys: ReadonlyMap<string, string>;
   rateLimitPerMinute: number;
+  /** Failed authentications per client address per minute before it gets 429; 0 = unlimited. */
+  authFailuresPerMinute: number;
+  /** Declared request-body bytes the API holds at once; 0 = unbounded. */
+  maxInflightBodyBytes: number;
+  /** Cost caps in megapixel-iterations (output pixels × iterations, summed over passes); 0 = off. */
+  cost: { maxPerJob: number; maxPerTenantPerHour: number };
   maxUploadBytes: number;
   maxInputPixels: number;
   urlFetch: { allowPrivate: boolean; timeoutMs: number };
   maxWaitSeconds: number;
+  queueLimits: {
+    /** Queued jobs one tenant may have at once; 0 = no limit. */
+    maxQueuedPerTenant: number;
+    /** Queued or running `high` jobs one tenant may have at once; 0 = none. */
+    maxHighPriorityPerTenant: number;
+  };
+  /** Longest `Cancel-After` deadline; longer ones are cut to it. */
+  maxCancelAfterSeconds: number;
   webhooks: { secret: string | undefined; allowPrivate: boolean; timeoutMs: number; maxAttempts: number };
   worker: {
     weights: string | undefined;
+    /** Where a worker without VGG19_WEIGHTS downloads them from (undefined: the canonical Keras URL). */
+    weightsUrl: string | undefined;
+    /** Expected SHA-256 of that file (undefined: the canonical file's md5 is checked). */
+    weightsSha256: string | undefined;
     backend: z.output<typeof EnvSchema>['STYLE_BACKEND'];
     /** The wasm backend runs its heavy kernels in oneDNN where the addon is built. */
     oneDnn: boolean;
@@ -164,10 +199,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     storage: storageConfig(e),
     apiKeys: e.API_KEYS,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,
+    maxInflightBodyBytes: e.MAX_INFLIGHT_BODY_BYTES,
+    cost: { maxPerJob: e.MAX_JOB_COST, maxPerTenantPerHour: e.MAX_TENANT_COST_PER_HOUR },
     maxUploadBytes: e.MAX_UPLOAD_BYTES,
     maxInputPixels: e.MAX_INPUT_PIXELS,
     urlFetch: { allowPrivate: e.URL_FETCH_ALLOW_PRIVATE, timeoutMs: e.URL_FETCH_TIMEOUT_MS },
     maxWaitSeconds: e.MAX_WAIT_SECONDS,
+    queueLimits: {
+      maxQueuedPerTenant: e.MAX_QUEUED_JOBS_PER_TENANT,
+      maxHighPriorityPerTenant: e.MAX_HIGH_PRIORITY_JOBS_PER_TENANT,
+    },
+    maxCancelAfterSeconds: e.MAX_CANCEL_AFTER_SECONDS,
     webhooks: {
       secret: e.WEBHOOK_SECRET,
       allowPrivate: e.WEBHOOK_ALLOW_PRIVATE,
@@ -176,6 +219,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     worker: {
       weights: e.VGG19_WEIGHTS,
+      weightsUrl: e.VGG19_WEIGHTS_URL,
+      weightsSha256: e.VGG19_WEIGHTS_SHA256?.toLowerCase(),
       backend: e.STYLE_BACKEND,
       oneDnn: e.STYLE_ONEDNN,
       concurrency: e.WORKER_CONCURRENCY,

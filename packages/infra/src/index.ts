@@ -9,3 +9,6 @@ export * from './net.js';
 export * from './retention.js';
 export { newJobId } from './ids.js';
 export * from './webhooks.js';
+export * from './webhook-log.js';
+export * from './scheduling.js';
+export * from './local-redis.js';

@@ -2,7 +2,9 @@ import type { Redis } from 'ioredis';
 import {
   isTerminal,
   JobIdSchema,
+  type CancelReason,
   type Job,
+  type JobPriority,
   type JobError,
   type JobMetrics,
   type JobOutput,
@@ -13,6 +15,7 @@ import {
 type StyleOptions = Job['options'];
 type JobPlan = NonNullable<Job['plan']>;
 import { newJobId } from './ids.js';
+import { webhookDeliveryLogKey } from './webhook-log.js';
 
 /** What Redis holds per job: the public record plus who owns it and where to send webhooks. */
 export interface StoredJob {
@@ -52,7 +55,9 @@ export interface JobStoreOptions {
 
 /**
  * Compare-and-set of a job record plus its move between status indexes, atomically: a status change is
- * computed in JS from the record read, and applied only if nobody changed the record in between.
+ * computed in JS from the record read, and applied only if nobody changed the record in between. A job
+ * that ends leaves the tenant's active index (KEYS[5]) and, when it has an expiry (ARGV[4]), enters the
+ * expiry index (KEYS[4]).
  */
 const CAS_SCRIPT = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
@@ -61,17 +66,37 @@ if KEYS[2] ~= KEYS[3] then
   redis.call('ZREM', KEYS[2], ARGV[3])
   redis.call('ZADD', KEYS[3], 0, ARGV[3])
 end
+if ARGV[5] == '1' then redis.call('ZREM', KEYS[5], ARGV[3]) end
 if ARGV[4] ~= '' then redis.call('ZADD', KEYS[4], ARGV[4], ARGV[3]) end
 return 1
 `;
+
+/** How many recent run times the queue-start estimate is based on. */
+const RECENT_RUNS = 20;
+
+/** Fields added to the record after its first release: older records get these values when read. */
+const RECORD_DEFAULTS = {
+  priority: 'normal',
+  retentionSeconds: null,
+  expiresAt: null,
+  cancelAt: null,
+  cancellation: null,
+} as const satisfies Partial<Job>;
+
+const CANCEL_MESSAGES: Record<CancelReason, string> = {
+  requested: 'Canceled on request',
+  deadline: 'The Cancel-After deadline passed',
+};
 
 const MAX_CAS_ATTEMPTS = 50;
 
 /**
  * Job records in Redis, the source of truth for job state (BullMQ only schedules work). Keys:
  * `{prefix}:job:{id}` (JSON), `{prefix}:tenant:{tenant}:jobs` and `…:status:{status}` (sorted sets of ids,
- * all score 0, ordered lexicographically = by creation time), `{prefix}:jobs:completed` (scored by
- * completion time, for retention).
+ * all score 0, ordered lexicographically = by creation time), `…:active:{priority}` (the tenant's queued
+ * and running jobs by priority class, for fair ordering and the high-priority cap), `{prefix}:jobs:expiring`
+ * (ended jobs scored by expiry time, for retention), `{prefix}:jobs:recent-run-ms` (run times of the last
+ * succeeded jobs, for start estimates).
  */
 export class JobStore {
   private readonly redis: Redis;
@@ -99,8 +124,14 @@ export class JobStore {
     plan?: JobPlan;
     webhook?: WebhookSubscription;
     createdAt?: Date;
+    priority?: JobPriority;
+    /** Kept this long after it ends; absent: until deleted. */
+    retentionSeconds?: number;
+    /** The Cancel-After deadline. */
+    cancelAt?: Date;
   }): Promise<Job> {
     const id = input.id ?? newJobId();
+    const priority = input.priority ?? 'normal';
     const job: Job = {
       id,
       status: 'queued',
@@ -114,6 +145,11 @@ export class JobStore {
       snapshots: [],
       error: null,
       metrics: null,
+      priority,
+      retentionSeconds: input.retentionSeconds ?? null,
+      expiresAt: null,
+      cancelAt: input.cancelAt?.toISOString() ?? null,
+      cancellation: null,
     };
     const stored: StoredJob = {
       tenant: input.tenant,
@@ -126,6 +162,7 @@ export class JobStore {
         .set(this.jobKey(id), JSON.stringify(stored), 'NX')
         .zadd(this.tenantKey(input.tenant), 0, id)
         .zadd(this.statusKey(input.tenant, 'queued'), 0, id)
+        .zadd(this.activeKey(input.tenant, priority), 0, id)
         .exec()) ?? [];
     if (setError) throw setError;
     if (setReply !== 'OK') throw new Error(`Job ${id} exists already`);
@@ -134,7 +171,7 @@ export class JobStore {
 
   async get(id: string): Promise<StoredJob | null> {
     const raw = await this.redis.get(this.jobKey(id));
-    return raw === null ? null : (JSON.parse(raw) as StoredJob);
+    return raw === null ? null : parseStored(raw);
   }
 
   /** The job if it exists and belongs to `tenant`; others' jobs look exactly like missing ones. */
@@ -161,7 +198,7 @@ export class JobStore {
     );
     const page = ids.slice(0, query.limit);
     const raws = page.length > 0 ? await this.redis.mget(page.map((id) => this.jobKey(id))) : [];
-    const jobs = raws.flatMap((raw) => (raw === null ? [] : [(JSON.parse(raw) as StoredJob).job]));
+    const jobs = raws.flatMap((raw) => (raw === null ? [] : [parseStored(raw).job]));
     return { jobs, nextCursor: ids.length > query.limit ? (page.at(-1) ?? null) : null };
   }
 
@@ -198,27 +235,52 @@ export class JobStore {
     }));
   }
 
-  markSucceeded(
+  async markSucceeded(
     id: string,
-    result: {
+    success: {
       output: Omit<JobOutput, 'url'>;
       metrics: Pick<JobMetrics, 'runMs' | 'secondsPerIteration'> & Partial<Pick<JobMetrics, 'backend'>>;
       progress?: JobProgress;
     },
   ): Promise<TransitionResult> {
-    return this.transition(id, ['running'], (job, now) => ({
+    const result = await this.transition(id, ['running'], (job, now) => ({
       ...job,
       status: 'succeeded',
       completedAt: now,
-      progress: result.progress ?? job.progress,
-      output: { url: this.outputUrl(id), ...result.output },
+      progress: success.progress ?? job.progress,
+      output: { url: this.outputUrl(id), ...success.output },
       metrics: {
         queueMs: job.metrics?.queueMs ?? 0,
-        backend: result.metrics.backend ?? job.metrics?.backend ?? 'unknown',
-        runMs: result.metrics.runMs,
-        secondsPerIteration: result.metrics.secondsPerIteration,
+        backend: success.metrics.backend ?? job.metrics?.backend ?? 'unknown',
+        runMs: success.metrics.runMs,
+        secondsPerIteration: success.metrics.secondsPerIteration,
       },
     }));
+    if (result.applied && success.metrics.runMs !== null) {
+      const key = this.recentRunsKey();
+      await this.redis
+        .multi()
+        .lpush(key, success.metrics.runMs)
+        .ltrim(key, 0, RECENT_RUNS - 1)
+        .exec();
+    }
+    return result;
+  }
+
+  /** Run times (ms) of the most recently succeeded jobs, newest first. */
+  async recentRunTimes(): Promise<number[]> {
+    return (await this.redis.lrange(this.recentRunsKey(), 0, RECENT_RUNS - 1)).map(Number);
+  }
+
+  /** The tenant's queued jobs, and its queued or running jobs per priority class. */
+  async activeCounts(tenant: string): Promise<{ queued: number; active: Record<JobPriority, number> }> {
+    const [queued, low, normal, high] = await Promise.all([
+      this.redis.zcard(this.statusKey(tenant, 'queued')),
+      this.redis.zcard(this.activeKey(tenant, 'low')),
+      this.redis.zcard(this.activeKey(tenant, 'normal')),
+      this.redis.zcard(this.activeKey(tenant, 'high')),
+    ]);
+    return { queued, active: { low, normal, high } };
   }
 
   markFailed(id: string, error: JobError): Promise<TransitionResult> {
@@ -234,27 +296,37 @@ export class JobStore {
     }));
   }
 
-  markCanceled(id: string): Promise<TransitionResult> {
+  /** The record says why and at which stage (queued: nothing ran; running: stopped mid-run). */
+  markCanceled(id: string, reason: CancelReason = 'requested'): Promise<TransitionResult> {
     return this.transition(id, ['queued', 'running'], (job, now) => ({
       ...job,
       status: 'canceled',
       completedAt: now,
+      cancellation: {
+        reason,
+        stage: job.status === 'queued' ? 'queued' : 'running',
+        message: CANCEL_MESSAGES[reason],
+      },
     }));
   }
 
-  /** Ids of jobs that ended before `before`, oldest first (retention cleanup). */
-  completedBefore(before: Date, limit: number): Promise<string[]> {
-    return this.redis.zrangebyscore(this.completedKey(), '-inf', `(${before.getTime()}`, 'LIMIT', 0, limit);
+  /** Ids of ended jobs whose retention is over at `now`, soonest expired first. */
+  expiredBy(now: Date, limit: number): Promise<string[]> {
+    return this.redis.zrangebyscore(this.expiringKey(), '-inf', now.getTime(), 'LIMIT', 0, limit);
   }
 
-  /** Removes the record and its index entries (the caller deletes the stored files). */
+  /** Removes the record, its index entries and its webhook delivery log (the caller deletes the files). */
   async delete(id: string): Promise<void> {
     const stored = await this.get(id);
-    const multi = this.redis.multi().del(this.jobKey(id)).zrem(this.completedKey(), id);
+    const multi = this.redis
+      .multi()
+      .del(this.jobKey(id), webhookDeliveryLogKey(this.prefix, id))
+      .zrem(this.expiringKey(), id);
     if (stored) {
       multi
         .zrem(this.tenantKey(stored.tenant), id)
-        .zrem(this.statusKey(stored.tenant, stored.job.status), id);
+        .zrem(this.statusKey(stored.tenant, stored.job.status), id)
+        .zrem(this.activeKey(stored.tenant, stored.job.priority), id);
     }
     await multi.exec();
   }
@@ -267,23 +339,32 @@ export class JobStore {
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt += 1) {
       const raw = await this.redis.get(this.jobKey(id));
       if (raw === null) throw new JobNotFoundError(id);
-      const stored = JSON.parse(raw) as StoredJob;
+      const stored = parseStored(raw);
       if (!from.includes(stored.job.status))
         return { applied: false, job: stored.job, previous: stored.job.status };
       const now = new Date().toISOString();
-      const job = change(stored.job, now);
+      const changed = change(stored.job, now);
+      const ends = isTerminal(changed.status) && !isTerminal(stored.job.status);
+      const expiresAt =
+        ends && changed.retentionSeconds !== null
+          ? Date.parse(now) + changed.retentionSeconds * 1000
+          : undefined;
+      const job: Job =
+        expiresAt === undefined ? changed : { ...changed, expiresAt: new Date(expiresAt).toISOString() };
       const next: StoredJob = { ...stored, job };
       const applied = await this.redis.eval(
         CAS_SCRIPT,
-        4,
+        5,
         this.jobKey(id),
         this.statusKey(stored.tenant, stored.job.status),
         this.statusKey(stored.tenant, job.status),
-        this.completedKey(),
+        this.expiringKey(),
+        this.activeKey(stored.tenant, stored.job.priority),
         raw,
         JSON.stringify(next),
         id,
-        isTerminal(job.status) && !isTerminal(stored.job.status) ? String(Date.parse(now)) : '',
+        expiresAt === undefined ? '' : String(expiresAt),
+        ends ? '1' : '0',
       );
       if (applied === 1) return { applied: true, job, previous: stored.job.status };
     }
@@ -304,7 +385,20 @@ export class JobStore {
     return `${this.prefix}:tenant:${tenant}:status:${status}`;
   }
 
-  private completedKey(): string {
-    return `${this.prefix}:jobs:completed`;
+  private activeKey(tenant: string, priority: JobPriority): string {
+    return `${this.prefix}:tenant:${tenant}:active:${priority}`;
   }
+
+  private expiringKey(): string {
+    return `${this.prefix}:jobs:expiring`;
+  }
+
+  private recentRunsKey(): string {
+    return `${this.prefix}:jobs:recent-run-ms`;
+  }
+}
+
+function parseStored(raw: string): StoredJob {
+  const stored = JSON.parse(raw) as StoredJob;
+  return { ...stored, job: { ...RECORD_DEFAULTS, ...stored.job } };
 }

@@ -3,7 +3,10 @@ import type { Redis } from 'ioredis';
 import { OUTPUT_FORMATS, type OutputFormat } from '@neural-style/vocabulary';
 import {
   QUEUE_NAMES,
+  type CancelReason,
+  type DeadlineData,
   type Job,
+  type JobPriority,
   type JobError,
   type JobMetrics,
   type JobProgress,
@@ -15,6 +18,7 @@ import {
 import { publishCancel, publishJobEvent } from './events.js';
 import { newJobId } from './ids.js';
 import type { JobStore, TransitionResult } from './job-store.js';
+import { fairQueuePriority } from './scheduling.js';
 import { storageKeys, type Storage } from './storage/index.js';
 import { enqueueWebhookEvent } from './webhooks.js';
 
@@ -25,6 +29,12 @@ export interface NewJob {
   /** The plan made at submission (passes, tiles, memory estimate), kept in the record. */
   plan?: NonNullable<Job['plan']>;
   webhook?: WebhookSubscription;
+  /** Default normal. */
+  priority?: JobPriority;
+  /** The effective retention (the caller applies the server's cap); absent: kept until deleted. */
+  retentionSeconds?: number;
+  /** Cancel-After: the job is canceled this long after its creation unless it has ended. */
+  cancelAfterSeconds?: number;
   content: Uint8Array;
   styles: { bytes: Uint8Array; weight: number }[];
   init?: Uint8Array;
@@ -47,6 +57,7 @@ export interface JobLifecycleDeps {
   jobStore: JobStore;
   jobQueue: Queue<QueueJobData>;
   webhookQueue: Queue<WebhookDeliveryData>;
+  deadlineQueue: Queue<DeadlineData>;
   /** Queue attempts per job (JOB_MAX_ATTEMPTS). */
   maxAttempts: number;
 }
@@ -86,11 +97,20 @@ export class JobLifecycle {
     if (input.init && inputs.init) await storage.put(inputs.init, input.init, 'application/octet-stream');
 
     const webhook = input.webhook ? { webhook: input.webhook } : {};
+    const createdAt = new Date();
+    const cancelAt =
+      input.cancelAfterSeconds === undefined
+        ? undefined
+        : new Date(createdAt.getTime() + input.cancelAfterSeconds * 1000);
     const job = await jobStore.create({
       id,
+      createdAt,
       tenant: input.tenant,
       options: input.options,
       ...(input.plan && { plan: input.plan }),
+      priority: input.priority ?? 'normal',
+      ...(input.retentionSeconds === undefined ? {} : { retentionSeconds: input.retentionSeconds }),
+      ...(cancelAt ? { cancelAt } : {}),
       ...webhook,
     });
     const data: QueueJobData = {
@@ -101,8 +121,22 @@ export class JobLifecycle {
       ...webhook,
     };
     try {
+      if (cancelAt) {
+        // Before the work is queued, so a job never runs without its deadline armed.
+        await this.deps.deadlineQueue.add(
+          QUEUE_NAMES.deadlines,
+          { jobId: id },
+          {
+            jobId: id,
+            delay: Math.max(0, cancelAt.getTime() - Date.now()),
+            removeOnComplete: true,
+            removeOnFail: { age: 24 * 3600 },
+          },
+        );
+      }
       await this.deps.jobQueue.add(QUEUE_NAMES.jobs, data, {
         jobId: id,
+        priority: await this.queuePriority(input.tenant, job.priority),
         attempts: this.deps.maxAttempts,
         backoff: { type: 'exponential', delay: 1000 },
         removeOnComplete: { age: 24 * 3600, count: 10_000 },
@@ -127,8 +161,8 @@ export class JobLifecycle {
    * worker hears the broadcast and stops at its next iteration (a worker that grabbed a queued job
    * meanwhile finds it canceled and skips it).
    */
-  async cancel(id: string): Promise<TransitionResult> {
-    const canceled = await this.deps.jobStore.markCanceled(id);
+  async cancel(id: string, reason: CancelReason = 'requested'): Promise<TransitionResult> {
+    const canceled = await this.deps.jobStore.markCanceled(id, reason);
     if (!canceled.applied) return canceled;
     if (canceled.previous === 'queued') await this.deps.jobQueue.remove(id).catch(() => 0);
     await publishCancel(this.deps.redis, this.deps.prefix, id);
@@ -167,11 +201,19 @@ export class JobLifecycle {
     return failed;
   }
 
+  /** The new job counts itself among the tenant's active jobs: its rank is one less (scheduling.ts). */
+  private async queuePriority(tenant: string, priority: JobPriority): Promise<number> {
+    const { active } = await this.deps.jobStore.activeCounts(tenant);
+    return fairQueuePriority(priority, { ...active, [priority]: Math.max(0, active[priority] - 1) });
+  }
+
   /** The `completed` event and the terminal webhook, for the transition this process just made. */
   private async announce(job: Job): Promise<void> {
     await publishJobEvent(this.deps.redis, this.deps.prefix, job.id, { event: 'completed', data: job });
     const type = WEBHOOK_FOR_STATUS[job.status];
     if (type) await this.queueWebhook(job, type);
+    // An ended job's deadline has nothing left to do (an entry being processed right now stays; it is a no-op).
+    if (job.cancelAt) await this.deps.deadlineQueue.remove(job.id).catch(() => 0);
   }
 
   private async queueWebhook(job: Job, type: WebhookEventType): Promise<void> {

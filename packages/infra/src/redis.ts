@@ -65,3 +65,70 @@ function redactUrl(url: string): string {
     return url;
   }
 }
+
+export type RedisStateChange =
+  | { state: 'down'; error: string }
+  | { state: 'up'; downForMs: number }
+  /** An error that is not about reaching Redis (a script error, a bad reply): reported each time. */
+  | { state: 'error'; source: string; error: string };
+
+const CONNECTION_ERROR_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+]);
+
+function isConnectionError(error: Error): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return (
+    (code !== undefined && CONNECTION_ERROR_CODES.has(code)) || /Connection is closed/i.test(error.message)
+  );
+}
+
+/**
+ * One report per change of Redis reachability, however many connections, queues and reconnect attempts
+ * see the outage: `down` at the first connection error, `up` when a watched connection is ready again.
+ * Without it BullMQ prints a stack per queue per retry (every 2 s) outside the JSON log.
+ */
+export class RedisHealthLog {
+  private downSince: number | undefined;
+
+  constructor(private readonly report: (change: RedisStateChange) => void) {}
+
+  /** Follows an ioredis connection's errors and reconnects. */
+  watch(redis: Redis): this {
+    redis.on('error', (error: Error) => this.error(error, 'redis'));
+    redis.on('ready', () => this.ready());
+    return this;
+  }
+
+  /** The `error` listener of BullMQ Queue, Worker and QueueEvents objects. */
+  readonly error = (error: Error, source = 'redis'): void => {
+    if (!isConnectionError(error)) {
+      this.report({ state: 'error', source, error: error.message });
+      return;
+    }
+    if (this.downSince !== undefined) return;
+    this.downSince = Date.now();
+    this.report({ state: 'down', error: error.message });
+  };
+
+  private ready(): void {
+    if (this.downSince === undefined) return;
+    const downForMs = Date.now() - this.downSince;
+    this.downSince = undefined;
+    this.report({ state: 'up', downForMs });
+  }
+}
+
+/** A state change as one log line. */
+export function describeRedisStateChange(change: RedisStateChange): string {
+  if (change.state === 'down') return `redis: unreachable (${change.error}); retrying every 2 s`;
+  if (change.state === 'up') return `redis: reachable again after ${(change.downForMs / 1000).toFixed(1)} s`;
+  return `redis: ${change.source}: ${change.error}`;
+}

@@ -2,20 +2,18 @@ import type { JobStore } from './job-store.js';
 import { storageKeys, type Storage } from './storage/index.js';
 
 /**
- * Deletes jobs (record and files) that ended more than `retentionHours` ago. Safe to run from several
+ * Deletes jobs (record, files, webhook log) whose retention is over: each job's `expiresAt`, set when it
+ * ended from its own retention or the server's (RETENTION_HOURS at creation). Safe to run from several
  * processes at once: deleting twice is harmless. Returns how many jobs were removed.
  */
 export async function purgeExpiredJobs(
   jobStore: JobStore,
   storage: Storage,
-  retentionHours: number,
   now: Date = new Date(),
 ): Promise<number> {
-  if (retentionHours <= 0) return 0;
-  const before = new Date(now.getTime() - retentionHours * 3_600_000);
   let removed = 0;
   for (;;) {
-    const ids = await jobStore.completedBefore(before, 100);
+    const ids = await jobStore.expiredBy(now, 100);
     if (ids.length === 0) return removed;
     for (const id of ids) {
       await storage.delete(storageKeys.job(id));

@@ -14,6 +14,53 @@ describe('loadConfig', () => {
     expect(config.worker).toMatchObject({ backend: 'auto', oneDnn: true, concurrency: 1 });
   });
 
+  it('reads the queue limits and the Cancel-After cap', () => {
+    expect(loadConfig({})).toMatchObject({
+      queueLimits: { maxQueuedPerTenant: 1000, maxHighPriorityPerTenant: 5 },
+      maxCancelAfterSeconds: 86_400,
+    });
+    const config = loadConfig({
+      MAX_QUEUED_JOBS_PER_TENANT: '0',
+      MAX_HIGH_PRIORITY_JOBS_PER_TENANT: '2',
+      MAX_CANCEL_AFTER_SECONDS: '600',
+    });
+    expect(config.queueLimits).toEqual({ maxQueuedPerTenant: 0, maxHighPriorityPerTenant: 2 });
+    expect(config.maxCancelAfterSeconds).toBe(600);
+    expect(() => loadConfig({ MAX_CANCEL_AFTER_SECONDS: '0' })).toThrow(/MAX_CANCEL_AFTER_SECONDS/);
+  });
+
+  it('has the abuse limits on by default, and 0 turns each off', () => {
+    const config = loadConfig({});
+    expect(config.authFailuresPerMinute).toBe(10);
+    expect(config.maxInflightBodyBytes).toBe(128 * 1024 * 1024);
+    expect(config.cost).toEqual({ maxPerJob: 1000, maxPerTenantPerHour: 10_000 });
+    const off = loadConfig({
+      AUTH_FAILURES_PER_MINUTE: '0',
+      MAX_INFLIGHT_BODY_BYTES: '0',
+      MAX_JOB_COST: '0',
+      MAX_TENANT_COST_PER_HOUR: '0.5',
+    });
+    expect(off).toMatchObject({ authFailuresPerMinute: 0, maxInflightBodyBytes: 0 });
+    expect(off.cost).toEqual({ maxPerJob: 0, maxPerTenantPerHour: 0.5 });
+  });
+
+  it('reads the weights mirror and its checksum, refusing a malformed one', () => {
+    expect(loadConfig({}).worker).toMatchObject({ weightsUrl: undefined, weightsSha256: undefined });
+    const sha256 = 'AB'.repeat(32);
+    const mirror = loadConfig({
+      VGG19_WEIGHTS_URL: 'https://mirror.example/vgg19.h5',
+      VGG19_WEIGHTS_SHA256: sha256,
+    });
+    expect(mirror.worker).toMatchObject({
+      weightsUrl: 'https://mirror.example/vgg19.h5',
+      weightsSha256: sha256.toLowerCase(),
+    });
+    expect(() => loadConfig({ VGG19_WEIGHTS_SHA256: 'abc' })).toThrow(
+      /VGG19_WEIGHTS_SHA256: expected 64 hex digits/,
+    );
+    expect(() => loadConfig({ VGG19_WEIGHTS_URL: 'ftp://mirror.example/w.h5' })).toThrow(ConfigError);
+  });
+
   it('turns the oneDNN kernels off with STYLE_ONEDNN=false', () => {
     expect(loadConfig({ STYLE_ONEDNN: 'false' }).worker.oneDnn).toBe(false);
   });

@@ -148,6 +148,60 @@ describe('JobStore', () => {
     expect((await store.get(id))?.webhook).toEqual(webhook);
   });
 
+  it('records why and at which stage a job was canceled', async () => {
+    const queued = await store.create({ tenant: 't4', options });
+    expect((await store.markCanceled(queued.id)).job.cancellation).toEqual({
+      reason: 'requested',
+      stage: 'queued',
+      message: 'Canceled on request',
+    });
+    const running = await store.create({ tenant: 't4', options, cancelAt: new Date('2030-01-01T00:00:00Z') });
+    expect(running.cancelAt).toBe('2030-01-01T00:00:00.000Z');
+    await store.markRunning(running.id, { backend: 'cpu' });
+    expect((await store.markCanceled(running.id, 'deadline')).job.cancellation).toMatchObject({
+      reason: 'deadline',
+      stage: 'running',
+    });
+  });
+
+  it('counts a tenant’s queued and active jobs per priority until they end', async () => {
+    const high = await store.create({ tenant: 't5', options, priority: 'high' });
+    const low = await store.create({ tenant: 't5', options, priority: 'low' });
+    await store.create({ tenant: 't5', options });
+    expect(await store.activeCounts('t5')).toEqual({ queued: 3, active: { low: 1, normal: 1, high: 1 } });
+    await store.markRunning(high.id, { backend: 'cpu' });
+    expect(await store.activeCounts('t5')).toEqual({ queued: 2, active: { low: 1, normal: 1, high: 1 } });
+    await store.markFailed(high.id, { code: 'INTERNAL', message: 'x' });
+    await store.markCanceled(low.id);
+    expect(await store.activeCounts('t5')).toEqual({ queued: 1, active: { low: 0, normal: 1, high: 0 } });
+  });
+
+  it('keeps the last run times of succeeded jobs for start estimates', async () => {
+    const { id } = await store.create({ tenant: 't6', options });
+    await store.markRunning(id, { backend: 'cpu' });
+    await store.markSucceeded(id, {
+      output: { width: 1, height: 1, format: 'png' },
+      metrics: { runMs: 4321, secondsPerIteration: 0.4 },
+    });
+    expect((await store.recentRunTimes())[0]).toBe(4321);
+  });
+
+  it('reads records written before the priority, retention and deadline fields existed', async () => {
+    const { id } = await store.create({ tenant: 't7', options });
+    const stored = (await store.get(id))!;
+    const legacy = Object.fromEntries(
+      Object.entries(stored.job).filter(
+        ([key]) => !['priority', 'retentionSeconds', 'expiresAt', 'cancelAt', 'cancellation'].includes(key),
+      ),
+    );
+    await redis.set(`${prefix}:job:${id}`, JSON.stringify({ ...stored, job: legacy }));
+    expect(JobSchema.parse((await store.get(id))!.job)).toMatchObject({
+      priority: 'normal',
+      retentionSeconds: null,
+      cancellation: null,
+    });
+  });
+
   it('reports missing jobs', async () => {
     await expect(store.markRunning(newJobId(), { backend: 'cpu' })).rejects.toBeInstanceOf(JobNotFoundError);
     expect(await store.get(newJobId())).toBeNull();

@@ -3,6 +3,7 @@ export * from './booleans.js';
 export * from './error-message.js';
 export * from './errors.js';
 export * from './formats.js';
+export * from './input-size.js';
 export * from './layers.js';
 export * from './losses.js';
 export * from './options.js';

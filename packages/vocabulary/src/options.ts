@@ -53,9 +53,28 @@ export const StyleOptionsSchema = z
       .max(2 ** 31 - 1)
       .default(0)
       .describe('Random seed: the same seed gives the same run on the same backend.'),
-    contentWeight: z.number().min(0).default(1).describe('alpha: weight of the content loss.'),
-    styleWeight: z.number().min(0).default(1000).describe('beta: weight of the style loss.'),
-    tvWeight: z.number().min(0).default(1e-3).describe('Weight of the total-variation smoothness loss.'),
+    contentWeight: z
+      .number()
+      .min(0)
+      .max(1e9)
+      .default(1)
+      .describe(
+        'alpha: weight of the content loss (at most 1e9, so weighted losses stay finite in float32).',
+      ),
+    styleWeight: z
+      .number()
+      .min(0)
+      .max(1e9)
+      .default(1000)
+      .describe('beta: weight of the style loss (at most 1e9, so weighted losses stay finite in float32).'),
+    tvWeight: z
+      .number()
+      .min(0)
+      .max(1e6)
+      .default(1e-3)
+      .describe(
+        'Weight of the total-variation smoothness loss (at most 1e6, so weighted losses stay finite in float32).',
+      ),
     contentLayers: z
       .array(layerName)
       .min(1)
@@ -67,9 +86,11 @@ export const StyleOptionsSchema = z
       .default(['conv1_1', 'conv2_1', 'conv3_1', 'conv4_1', 'conv5_1'])
       .describe('Layers whose Gram matrices define style.'),
     styleLayerWeights: z
-      .array(z.number().min(0))
+      .array(z.number().min(0).max(1e6))
       .optional()
-      .describe('Per-style-layer weights w_l, one per styleLayers entry; default 1/L each, as in the paper.'),
+      .describe(
+        'Per-style-layer weights w_l (each at most 1e6), one per styleLayers entry; default 1/L each, as in the paper.',
+      ),
     pooling: z
       .enum(['max', 'avg'])
       .default('avg')

@@ -1,6 +1,13 @@
 import { availableParallelism } from 'node:os';
 import { createEngine, loadVggWeights, resolveWeightsPath, type Engine } from '@neural-style/core';
-import { connectRedis, createJobServices, type Config, type JobServices } from '@neural-style/infra';
+import {
+  connectRedis,
+  createJobServices,
+  describeRedisStateChange,
+  RedisHealthLog,
+  type Config,
+  type JobServices,
+} from '@neural-style/infra';
 
 /** Everything a job needs, created once per sandboxed child process and reused for every job it runs. */
 export interface JobContext extends JobServices {
@@ -28,5 +35,12 @@ export async function createEngineFromConfig(config: Config): Promise<Engine> {
 export async function createJobContext(config: Config): Promise<JobContext> {
   const engine = await createEngineFromConfig(config);
   const redis = await connectRedis(config.redisUrl, { name: 'worker-processor' });
-  return { ...createJobServices(redis, config), config, engine };
+  const services = createJobServices(redis, config);
+  // The parent logs Redis outages once each way; without listeners BullMQ would print a stack per retry here.
+  const health = new RedisHealthLog((change) => {
+    if (change.state === 'error') console.error(describeRedisStateChange(change));
+  });
+  services.jobQueue.on('error', (error) => health.error(error, 'style-jobs queue'));
+  services.webhookQueue.on('error', (error) => health.error(error, 'webhooks queue'));
+  return { ...services, config, engine };
 }

@@ -4,9 +4,10 @@ import {
   QUEUE_NAMES,
   WebhookDeliveryDataSchema,
   webhookHeaders,
+  type WebhookDeliveryAttempt,
   type WebhookDeliveryData,
 } from '@neural-style/contract';
-import { UrlForbiddenError } from '@neural-style/infra';
+import { UrlForbiddenError, WebhookDeliveryLog } from '@neural-style/infra';
 import { errorMessage } from '@neural-style/vocabulary';
 import { postJson } from './deliver.js';
 
@@ -54,16 +55,39 @@ function goneKey(prefix: string, jobId: string): string {
   return `${prefix}:webhook-gone:${jobId}`;
 }
 
+type AttemptResult = Pick<WebhookDeliveryAttempt, 'outcome' | 'status' | 'error' | 'nextRetryAt'>;
+
 /**
  * Delivers one event to one URL. Retries are scheduled here (moveToDelayed + DelayedError) rather than
  * through BullMQ job options, so every producer (API and worker) can enqueue with plain `queue.add` and
- * the retry policy lives in one place.
+ * the retry policy lives in one place. Every attempt goes into the job's delivery log.
  */
 export function createWebhookProcessor(redis: Redis, prefix: string, settings: WebhookDeliverySettings) {
+  const log = new WebhookDeliveryLog(redis, prefix);
   return async (job: Job<WebhookDeliveryData>, token?: string): Promise<DeliveryResult> => {
     const data = WebhookDeliveryDataSchema.parse(job.data);
+    const attempt = job.attemptsStarted;
+    const attemptedAt = new Date().toISOString();
+    const logAttempt = (result: AttemptResult) =>
+      log.record(data.event.data.id, {
+        event: data.event.type,
+        webhookId: data.webhookId,
+        url: data.url,
+        attempt,
+        attemptedAt,
+        ...result,
+      });
+
     const disabledFor = goneKey(prefix, data.event.data.id);
-    if ((await redis.sismember(disabledFor, data.url)) === 1) return { delivered: false, reason: 'gone' };
+    if ((await redis.sismember(disabledFor, data.url)) === 1) {
+      await logAttempt({
+        outcome: 'skipped',
+        status: null,
+        error: 'the URL answered 410 Gone to an earlier event of this job',
+        nextRetryAt: null,
+      });
+      return { delivered: false, reason: 'gone' };
+    }
 
     const body = JSON.stringify(data.event);
     // The timestamp is the attempt's, the id the message's: receivers deduplicate on webhook-id.
@@ -75,26 +99,46 @@ export function createWebhookProcessor(redis: Redis, prefix: string, settings: W
     });
 
     let failure: string;
+    let answered: number | null = null;
     try {
-      const status = await postJson(data.url, body, { ...headers }, settings);
-      if (status >= 200 && status < 300) return { delivered: true, status };
-      if (status === 410) {
+      answered = await postJson(data.url, body, { ...headers }, settings);
+      if (answered >= 200 && answered < 300) {
+        await logAttempt({ outcome: 'delivered', status: answered, error: null, nextRetryAt: null });
+        return { delivered: true, status: answered };
+      }
+      if (answered === 410) {
         await redis.multi().sadd(disabledFor, data.url).expire(disabledFor, GONE_TTL_SECONDS).exec();
+        await logAttempt({
+          outcome: 'gone',
+          status: answered,
+          error: 'receiver answered HTTP 410',
+          nextRetryAt: null,
+        });
         return { delivered: false, reason: 'gone' };
       }
-      failure = `receiver answered HTTP ${status}`;
+      failure = `receiver answered HTTP ${answered}`;
     } catch (error) {
-      if (error instanceof UrlForbiddenError) throw new UnrecoverableError(error.message);
       failure = errorMessage(error);
+      if (error instanceof UrlForbiddenError) {
+        await logAttempt({ outcome: 'failed', status: null, error: failure, nextRetryAt: null });
+        throw new UnrecoverableError(failure);
+      }
     }
 
-    const attempt = job.attemptsStarted;
     if (attempt >= settings.maxAttempts) {
+      await logAttempt({ outcome: 'failed', status: answered, error: failure, nextRetryAt: null });
       throw new UnrecoverableError(`webhook delivery gave up after ${attempt} attempts: ${failure}`);
     }
     const delay = retryDelayMs(attempt, settings);
+    const retryAt = Date.now() + delay;
+    await logAttempt({
+      outcome: 'retrying',
+      status: answered,
+      error: failure,
+      nextRetryAt: new Date(retryAt).toISOString(),
+    });
     await job.log(`attempt ${attempt} failed (${failure}); retrying in ${delay} ms`);
-    await job.moveToDelayed(Date.now() + delay, token);
+    await job.moveToDelayed(retryAt, token);
     throw new DelayedError();
   };
 }

@@ -1,0 +1,62 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectRedis, startLocalRedisIfNeeded } from '../src/index.js';
+
+let scratch: string;
+beforeAll(async () => {
+  scratch = await mkdtemp(path.join(tmpdir(), 'local-redis-'));
+});
+afterAll(() => rm(scratch, { recursive: true, force: true }));
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('startLocalRedisIfNeeded (npm start on a machine without Redis)', () => {
+  it('starts nothing when Redis answers', async () => {
+    const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+    expect(await startLocalRedisIfNeeded(url, { dataDir: path.join(scratch, 'unused') })).toBeUndefined();
+    await expect(readdir(scratch)).resolves.not.toContain('unused');
+  });
+
+  it('starts redis-server on the loopback port nothing answers on, and stop() ends it', async () => {
+    const url = `redis://127.0.0.1:${await freePort()}`;
+    const dataDir = path.join(scratch, 'redis');
+    const local = await startLocalRedisIfNeeded(url, { dataDir });
+    expect(local).toBeDefined();
+    const redis = await connectRedis(url);
+    await redis.set('written', '1');
+    redis.disconnect();
+    await local!.stop();
+    // SIGTERM makes it write its dump into the data directory; then nothing answers any more.
+    expect(await readdir(dataDir)).toContain('dump.rdb');
+    await expect(connectRedis(url, { connectTimeoutMs: 500 })).rejects.toThrow(/not answering/);
+  });
+
+  it('explains in one line how to get Redis when redis-server is not installed', async () => {
+    const url = `redis://127.0.0.1:${await freePort()}`;
+    const error = await startLocalRedisIfNeeded(url, {
+      dataDir: path.join(scratch, 'none'),
+      searchPath: scratch,
+    }).catch((caught: unknown) => caught as Error);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toMatch(/redis-server is not installed: install it .*REDIS_URL/);
+    expect((error as Error).message).not.toContain('\n');
+  });
+
+  it('leaves remote or password-protected URLs alone', async () => {
+    const port = await freePort();
+    const local = await startLocalRedisIfNeeded(`redis://:secret@127.0.0.1:${port}`, {
+      dataDir: path.join(scratch, 'protected'),
+    });
+    expect(local).toBeUndefined();
+  });
+});
