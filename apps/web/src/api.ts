@@ -1,11 +1,5 @@
 import type { Job, ListJobsResponse, Problem } from '@neural-style/contract';
 
-/**
- * The job record as the page reads it. Servers with the queue-position feature add `queuePosition`
- * (jobs ahead) and `estimatedStartAt` while a job waits; older ones do not, so both are optional here.
- */
-export type PageJob = Job & { queuePosition?: number | null; estimatedStartAt?: string | null };
-
 /** A refusal as the page shows it: the server's problem, or one the page made up for a network failure. */
 export class PageProblem extends Error {
   constructor(
@@ -100,10 +94,10 @@ export async function problemOf(response: Response): Promise<PageProblem> {
 }
 
 export const jobsApi = {
-  create: (form: FormData) => callJson<PageJob>('/jobs', { method: 'POST', body: form }),
-  get: (id: string) => callJson<PageJob>(`/jobs/${encodeURIComponent(id)}`),
+  create: (form: FormData) => callJson<Job>('/jobs', { method: 'POST', body: form }),
+  get: (id: string) => callJson<Job>(`/jobs/${encodeURIComponent(id)}`),
   list: (limit: number) => callJson<ListJobsResponse>(`/jobs?limit=${limit}`),
-  cancel: (id: string) => callJson<PageJob>(`/jobs/${encodeURIComponent(id)}/cancel`, { method: 'POST' }),
+  cancel: (id: string) => callJson<Job>(`/jobs/${encodeURIComponent(id)}/cancel`, { method: 'POST' }),
   eventsUrl: (id: string) => `/jobs/${encodeURIComponent(id)}/events`,
 };
 

@@ -1,7 +1,7 @@
-import type { PageJob } from './api.js';
+import type { Job } from '@neural-style/contract';
 
 /** One line for a job's state: "Queued · 2 jobs ahead · starts about 14:05", "Done in 3 min 5 s", … */
-export function statusText(job: PageJob): string {
+export function statusText(job: Job): string {
   switch (job.status) {
     case 'queued': {
       const ahead = job.queuePosition;

@@ -1,4 +1,5 @@
-import { imageUrl, jobsApi, PageProblem, type PageJob } from './api.js';
+import type { Job } from '@neural-style/contract';
+import { imageUrl, jobsApi, PageProblem } from './api.js';
 import { h } from './dom.js';
 import { formatClock } from './format.js';
 import { whatToDo } from './messages.js';
@@ -46,7 +47,7 @@ export class History {
   }
 
   private async load(): Promise<void> {
-    let jobs: PageJob[];
+    let jobs: Job[];
     try {
       jobs = (await jobsApi.list(SHOWN)).jobs;
     } catch (error) {
@@ -64,7 +65,7 @@ export class History {
     this.list.replaceChildren(...jobs.map((job) => this.item(job)));
   }
 
-  private item(job: PageJob): HTMLLIElement {
+  private item(job: Job): HTMLLIElement {
     const thumbnail = h('span', { class: 'thumb', 'aria-hidden': 'true' });
     if (job.status === 'succeeded') {
       this.thumbnails.set(thumbnail, job.id);

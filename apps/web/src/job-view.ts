@@ -1,5 +1,5 @@
-import type { JobProgress, JobSnapshot } from '@neural-style/contract';
-import { authHeaders, imageUrl, jobsApi, PageProblem, problemOf, type PageJob } from './api.js';
+import type { Job, JobProgress, JobSnapshot, QueuePosition } from '@neural-style/contract';
+import { authHeaders, imageUrl, jobsApi, PageProblem, problemOf } from './api.js';
 import { LossChart } from './chart.js';
 import { h } from './dom.js';
 import { clearAlert, showAlert, showProblem } from './messages.js';
@@ -7,12 +7,7 @@ import { followEvents, type EventStream, type SseMessage, type StreamState } fro
 import { formatDuration, statusText } from './format.js';
 
 /** The record sets completedAt exactly when a job reaches a terminal status. */
-const hasEnded = (job: PageJob) => job.completedAt !== null;
-
-interface Position {
-  queuePosition?: number | null;
-  estimatedStartAt?: string | null;
-}
+const hasEnded = (job: Job) => job.completedAt !== null;
 
 /** One job, live: status, queue position, progress with ETA, loss chart, latest snapshot, result, cancel. */
 export class JobView {
@@ -52,7 +47,7 @@ export class JobView {
   );
   private readonly cancelButton = h('button', { type: 'button', class: 'secondary', hidden: true }, 'Cancel');
 
-  private job: PageJob | undefined;
+  private job: Job | undefined;
   private stream: EventStream | undefined;
   private shownSnapshot = -1;
   private rate: { startedAt: number; startIteration: number } | undefined;
@@ -62,7 +57,7 @@ export class JobView {
   constructor(
     private readonly root: HTMLElement,
     /** The job's status changed while it was shown (the history lists the new one). */
-    private readonly onStatusChange: (job: PageJob) => void,
+    private readonly onStatusChange: (job: Job) => void,
     private readonly onUnauthorized: () => void,
   ) {
     this.cancelButton.addEventListener('click', () => void this.cancel());
@@ -90,12 +85,12 @@ export class JobView {
   }
 
   /** Shows a job (from a deep link, the history or a submission) and follows it until it ends. */
-  async open(id: string, known?: PageJob): Promise<void> {
+  async open(id: string, known?: Job): Promise<void> {
     this.close();
     const generation = ++this.generation;
     this.reset(id);
     this.root.hidden = false;
-    let job: PageJob;
+    let job: Job;
     try {
       job = known ?? (await jobsApi.get(id));
     } catch (error) {
@@ -215,15 +210,15 @@ export class JobView {
         break;
       }
       case 'position':
-        this.render({ ...job, ...(data as Position) });
+        this.render({ ...job, ...(data as QueuePosition) });
         break;
       case 'completed':
-        this.render(data as PageJob);
+        this.render(data as Job);
         break;
     }
   }
 
-  private render(job: PageJob): void {
+  private render(job: Job): void {
     const previous = this.job;
     this.job = job;
     this.status.textContent = statusText(job);
@@ -289,7 +284,7 @@ export class JobView {
     }
   }
 
-  private ended(job: PageJob, live: boolean): void {
+  private ended(job: Job, live: boolean): void {
     this.connection.hidden = true;
     if (job.status === 'succeeded') {
       this.snapshotFigure.hidden = true;
@@ -305,7 +300,7 @@ export class JobView {
     }
   }
 
-  private async showResult(job: PageJob): Promise<void> {
+  private async showResult(job: Job): Promise<void> {
     const generation = this.generation;
     try {
       const url = await imageUrl(`/jobs/${encodeURIComponent(job.id)}/output`);

@@ -1,5 +1,6 @@
+import type { Job } from '@neural-style/contract';
 import './style.css';
-import { apiKey, call, clearImageCache, jobsApi, PageProblem, type PageJob } from './api.js';
+import { apiKey, call, clearImageCache, jobsApi, PageProblem } from './api.js';
 import { readApiDescription, type ApiDescription } from './api-description.js';
 import { byId } from './dom.js';
 import { History } from './history.js';
@@ -25,7 +26,7 @@ function revealKeyField(): void {
 const history = new History(byId('recent'), revealKeyField);
 const jobView = new JobView(byId('job'), () => void history.refresh(), revealKeyField);
 /** The job just created, handed to the view so it need not be fetched again. */
-let created: PageJob | undefined;
+let created: Job | undefined;
 
 function route(focus: boolean): void {
   const id = /^#\/jobs\/([^/?#]+)$/.exec(location.hash)?.[1];

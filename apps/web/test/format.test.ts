@@ -1,9 +1,9 @@
+import type { Job } from '@neural-style/contract';
 import { describe, expect, it } from 'vitest';
-import type { PageJob } from '../src/api.js';
 import { formatClock, formatDuration, statusText } from '../src/format.js';
 
-const job = (fields: Partial<PageJob>): PageJob =>
-  ({ status: 'queued', metrics: null, completedAt: null, ...fields }) as PageJob;
+const job = (fields: Partial<Job>): Job =>
+  ({ status: 'queued', metrics: null, completedAt: null, ...fields }) as Job;
 
 describe('status line', () => {
   it('says how many jobs are ahead and when it should start, when the server tells', () => {
