@@ -12,16 +12,12 @@ const PIXEL_VECTOR_BYTES = 3 * FLOAT_BYTES;
 
 /**
  * Bytes tfjs holds at the peak of one objective evaluation, as a multiple of the network's activations (every
- * conv and pool output up to the deepest loss layer): the forward tensors saved for backprop, every gradient
- * of the backward pass (tfjs keeps them all until the gradient is returned) and the kernels' transients.
- * Measured with tf.profile on VGG19 widths, 128-512 px (docs/high-resolution.md).
+ * conv and pool output up to the deepest loss layer): the forward tensors saved for backprop and, as backprop
+ * passes each layer, that layer's gradients (ops/conv.ts frees them there). The same on a tile's crop: its
+ * Gram surrogate keeps nothing extra (core/src/tiles.ts). Measured with the wasm heap's malloc/free
+ * (core/test/memory.test.ts; docs/high-resolution.md).
  */
 const EVALUATION_FACTOR = 3.1;
-/**
- * A tiled evaluation holds more per crop pixel: the blend weights at every block's resolution and, per
- * style layer, F·(G − A) for the Gram surrogate (core/src/tiles.ts). Measured like EVALUATION_FACTOR.
- */
-const TILED_EVALUATION_FACTOR = 3.1;
 /** computeTargets runs each image's forward pass inside one tidy: every activation stays until the end. */
 const FORWARD_FACTOR = 1.2;
 /** Image-sized tensors besides the optimizer's: the (tile) input, preprocessing, TV slices, read-backs. */
@@ -147,7 +143,7 @@ export function estimatePassMemory(
   const optimizerBytes = vectors * pixels * PIXEL_VECTOR_BYTES;
   const tileContentTarget = contentTargetBytes(pass.tile, options, network);
   const evaluation =
-    (tiled ? TILED_EVALUATION_FACTOR : EVALUATION_FACTOR) * activationBytes(pass.tile, layers, network) +
+    EVALUATION_FACTOR * activationBytes(pass.tile, layers, network) +
     IMAGE_TENSORS * tilePixels * PIXEL_VECTOR_BYTES +
     tileContentTarget;
   const styleForward = pass.styles.map(
