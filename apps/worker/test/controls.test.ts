@@ -268,8 +268,10 @@ describe('fair order between tenants', () => {
 
 describe('queue position', () => {
   it('counts down as the jobs ahead finish, with a start estimate from recent run times', async () => {
+    // The jobs ahead run for well over the stream's 1-s position poll, so it sees every change.
     const options = { size: 24, iterations: 12 };
-    const ahead = [await submit('acme', {}, options), await submit('acme', {}, options)];
+    const aheadOptions = { size: 24, iterations: 100 };
+    const ahead = [await submit('acme', {}, aheadOptions), await submit('acme', {}, aheadOptions)];
     const last = await submit('acme', {}, options);
     const stream = await openEventStream(`${baseUrl}/jobs/${last.id}/events`, {
       authorization: `Bearer ${TENANT_KEYS.acme}`,
