@@ -16,6 +16,7 @@ const TITLES: Record<ErrorCode, string> = {
   IMAGE_INVALID: 'Not a usable image',
   IMAGE_TOO_LARGE: 'Image has too many pixels',
   MASK_MISMATCH: "A mask does not fit its image's aspect ratio",
+  MEMORY_LIMIT: 'The job needs more memory than a worker has',
   URL_FORBIDDEN: 'URL not allowed',
   URL_FETCH_FAILED: 'Could not download the image',
   UNAUTHORIZED: 'Authentication required',

@@ -16,8 +16,11 @@ import {
 } from '@neural-style/contract';
 import {
   errorMessage,
+  planJob,
+  planningLimits,
   StyleOptionsSchema,
   StyleTransferError,
+  type JobPlan,
   type StyleOptions,
 } from '@neural-style/vocabulary';
 import { assertSameAspect } from '@neural-style/core/image';
@@ -63,6 +66,8 @@ export interface ValidatedSubmission extends Omit<Submission, 'content' | 'style
   content: Uint8Array;
   styles: StyleInput[];
   init?: Uint8Array;
+  /** Passes, tiles and memory estimate: what the worker will run, checked against its budget. */
+  plan: JobPlan;
 }
 
 /** Charges a job's cost to the tenant's hourly budget; rejects with COST_LIMIT_EXCEEDED when over. */
@@ -433,7 +438,41 @@ export async function validateSubmission(
     content: content.bytes,
     styles: withMasks,
     ...(init ? { init: init.bytes } : {}),
+    plan: plan(
+      options,
+      content.size,
+      styles.map((style) => style.size),
+      config,
+    ),
   };
+}
+
+/**
+ * The plan the worker will make (same function, same budget): a job that fits nowhere is refused here,
+ * with nothing stored or queued, instead of failing on a worker.
+ */
+function plan(
+  options: StyleOptions,
+  content: { width: number; height: number },
+  styles: { width: number; height: number }[],
+  config: Config,
+): JobPlan {
+  try {
+    return planJob(
+      options,
+      { content, styles },
+      planningLimits(
+        config.worker.backend,
+        config.worker.memoryBudgetBytes,
+        'the worker memory budget (WORKER_MEMORY_BUDGET_MB)',
+      ),
+    );
+  } catch (error) {
+    if (error instanceof StyleTransferError && error.code === 'MEMORY_LIMIT') {
+      throw new ProblemError('MEMORY_LIMIT', error.message);
+    }
+    throw error;
+  }
 }
 
 async function download(url: string, label: string, config: Config): Promise<Uint8Array> {

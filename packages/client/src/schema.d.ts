@@ -216,6 +216,7 @@ export interface components {
         | 'IMAGE_INVALID'
         | 'IMAGE_TOO_LARGE'
         | 'MASK_MISMATCH'
+        | 'MEMORY_LIMIT'
         | 'URL_FORBIDDEN'
         | 'URL_FETCH_FAILED'
         | 'UNAUTHORIZED'
@@ -241,6 +242,42 @@ export interface components {
         path: string;
         message: string;
       }[];
+    };
+    JobPlanInput: {
+      passes: {
+        longSide: number;
+        width: number;
+        height: number;
+        /** @description Iterations of this pass. */
+        iterations: number;
+        /** @description Iterations of the run before this pass. */
+        firstIteration: number;
+        /** @description Absent: the whole image in one piece. */
+        tiles?: {
+          /** @description Edge of a tile's core in pixels (a multiple of 16); the cores partition the image. */
+          core: number;
+          /** @description Context the network sees on each side of a core; losses fade across it. */
+          margin: number;
+          columns: number;
+          rows: number;
+        };
+        /** @description L-BFGS correction pairs kept: at most the pass iterations, fewer where memory is short. */
+        lbfgsHistory: number;
+        /** @description Estimated peak memory (bytes). */
+        memory: {
+          /** @description Peak tensor memory of the backend: the wasm heap on wasm, GPU memory on tfjs-node-gpu. */
+          tensorBytes: number;
+          /** @description Peak resident memory of the whole worker process. */
+          totalBytes: number;
+        };
+      }[];
+      /** @description The largest pass's estimate. */
+      peak: {
+        /** @description Peak tensor memory of the backend: the wasm heap on wasm, GPU memory on tfjs-node-gpu. */
+        tensorBytes: number;
+        /** @description Peak resident memory of the whole worker process. */
+        totalBytes: number;
+      };
     };
     /** @enum {string} */
     JobStatusInput: 'queued' | 'running' | 'succeeded' | 'failed' | 'canceled';
@@ -456,6 +493,8 @@ export interface components {
          */
         outputFormat: 'png' | 'jpeg' | 'webp';
       };
+      /** @description Passes, tile grids, iterations per pass and memory estimate, planned at submission (absent on records from before plans). */
+      plan?: components['schemas']['JobPlanInput'] | null;
       progress: components['schemas']['JobProgressInput'] | null;
       output: {
         /** @description Where to fetch the result (GET /jobs/{id}/output). */
@@ -839,6 +878,7 @@ export interface components {
         | 'IMAGE_INVALID'
         | 'IMAGE_TOO_LARGE'
         | 'MASK_MISMATCH'
+        | 'MEMORY_LIMIT'
         | 'URL_FORBIDDEN'
         | 'URL_FETCH_FAILED'
         | 'UNAUTHORIZED'
@@ -864,6 +904,42 @@ export interface components {
         path: string;
         message: string;
       }[];
+    };
+    JobPlan: {
+      passes: {
+        longSide: number;
+        width: number;
+        height: number;
+        /** @description Iterations of this pass. */
+        iterations: number;
+        /** @description Iterations of the run before this pass. */
+        firstIteration: number;
+        /** @description Absent: the whole image in one piece. */
+        tiles?: {
+          /** @description Edge of a tile's core in pixels (a multiple of 16); the cores partition the image. */
+          core: number;
+          /** @description Context the network sees on each side of a core; losses fade across it. */
+          margin: number;
+          columns: number;
+          rows: number;
+        };
+        /** @description L-BFGS correction pairs kept: at most the pass iterations, fewer where memory is short. */
+        lbfgsHistory: number;
+        /** @description Estimated peak memory (bytes). */
+        memory: {
+          /** @description Peak tensor memory of the backend: the wasm heap on wasm, GPU memory on tfjs-node-gpu. */
+          tensorBytes: number;
+          /** @description Peak resident memory of the whole worker process. */
+          totalBytes: number;
+        };
+      }[];
+      /** @description The largest pass's estimate. */
+      peak: {
+        /** @description Peak tensor memory of the backend: the wasm heap on wasm, GPU memory on tfjs-node-gpu. */
+        tensorBytes: number;
+        /** @description Peak resident memory of the whole worker process. */
+        totalBytes: number;
+      };
     };
     /** @enum {string} */
     JobStatus: 'queued' | 'running' | 'succeeded' | 'failed' | 'canceled';
@@ -1079,6 +1155,8 @@ export interface components {
          */
         outputFormat: 'png' | 'jpeg' | 'webp';
       };
+      /** @description Passes, tile grids, iterations per pass and memory estimate, planned at submission (absent on records from before plans). */
+      plan?: components['schemas']['JobPlan'] | null;
       progress: components['schemas']['JobProgress'] | null;
       output: {
         /** @description Where to fetch the result (GET /jobs/{id}/output). */

@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { LossTermsSchema, OUTPUT_FORMAT_NAMES, StyleOptionsSchema } from '@neural-style/vocabulary';
+import {
+  JobPlanSchema,
+  LossTermsSchema,
+  OUTPUT_FORMAT_NAMES,
+  StyleOptionsSchema,
+} from '@neural-style/vocabulary';
 
 /** `job_` + 26 Crockford base32 characters, time-ordered (ULID), so ids sort by creation time. */
 export const JobIdSchema = z
@@ -108,6 +113,11 @@ export const JobSchema = z
     startedAt: timestamp.nullable(),
     completedAt: timestamp.nullable(),
     options: StyleOptionsSchema.describe('Effective options, defaults filled in.'),
+    plan: JobPlanSchema.nullable()
+      .optional()
+      .describe(
+        'Passes, tile grids, iterations per pass and memory estimate, planned at submission (absent on records from before plans).',
+      ),
     progress: JobProgressSchema.nullable(),
     output: JobOutputSchema.nullable(),
     snapshots: z.array(JobSnapshotSchema),

@@ -8,21 +8,25 @@
  *                    [--warmup 2] [--threads N] [--backend auto|wasm|cpu|tensorflow] [--kernels onednn|builtin]
  *                    [--quick] [--pytorch]
  *   npm run bench -- --throughput N [--throughput-iterations 20] [--throughput-size 256]
+ *   npm run bench -- --highres [--sizes 512,1024,2048,4096] [--iterations 4] [--pytorch]
  *
  * --pytorch runs bench/pytorch_gatys.py on the same shapes right after each configuration and adds the
  * ratio ours/PyTorch (Gram loss only: the PyTorch script has no sliced Wasserstein). --kernels builtin keeps XNNPACK for every op on wasm (the path without oneDNN).
  * --throughput N runs only the throughput comparison: N jobs side by side (threads/N threads each) against
  * the same N jobs one after another (all threads), extrapolated to 300 iterations.
+ * --highres runs each size with the engine's own plan (coarse to fine, tiles where the memory budget needs
+ * them) and `--iterations` iterations in the first pass (short runs: peak memory does not need the full
+ * run); per pass it reports seconds per iteration, and the total time of the default 500-iteration plan
+ * estimated from them. With --pytorch, PyTorch runs 512 and 1024 px untiled L-BFGS for comparison.
  */
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { STYLE_LOSS_NAMES } from '@neural-style/vocabulary';
 import type { BackendChoice } from '../src/backend.js';
+import { describePlan, errorMessage, planPasses, STYLE_LOSS_NAMES } from '@neural-style/vocabulary';
 import { runJob, type JobOutcome, type JobReport, type JobSpec } from './jobs.js';
-import { errorMessage } from '@neural-style/vocabulary';
 
 const USAGE = 'see the header of packages/core/bench/bench.ts';
 const EXTRAPOLATED_ITERATIONS = 300;
@@ -61,6 +65,7 @@ const { values: args } = (() => {
         quick: { type: 'boolean', default: false },
         pytorch: { type: 'boolean', default: false },
         throughput: { type: 'string' },
+        highres: { type: 'boolean', default: false },
         'throughput-iterations': { type: 'string', default: '20' },
         'throughput-size': { type: 'string', default: '256' },
       },
@@ -71,7 +76,7 @@ const { values: args } = (() => {
 })();
 
 // --quick: the small sizes only, one pooling; explicit flags still win.
-const sizes = (args.sizes ?? (args.quick ? '64,128' : '64,128,256'))
+const sizes = (args.sizes ?? (args.highres ? '512,1024,2048,4096' : args.quick ? '64,128' : '64,128,256'))
   .split(',')
   .map((s) => positiveInt('sizes', s));
 const optimizers = listOf('optimizers', args.optimizers ?? 'adam,lbfgs', ['adam', 'lbfgs'] as const);
@@ -80,7 +85,7 @@ const poolings = listOf('poolings', args.poolings ?? (args.quick ? 'avg' : 'avg,
   'max',
 ] as const);
 const styleLosses = listOf('style-losses', args['style-losses'], STYLE_LOSS_NAMES);
-const iterations = positiveInt('iterations', args.iterations ?? '10');
+const iterations = positiveInt('iterations', args.iterations ?? (args.highres ? '4' : '10'));
 const warmup = positiveInt('warmup', args.warmup);
 const threads = positiveInt('threads', args.threads);
 const backend = listOf('backend', args.backend, [
@@ -135,6 +140,7 @@ interface PytorchResult {
   secondsPerIteration: number;
   cpuSecondsPerIteration: number;
   gflops: number;
+  peakRssMB: number;
   loadAverage: number;
 }
 
@@ -164,6 +170,7 @@ function runPytorch(
     secondsPerIteration: result.secondsPerIteration,
     cpuSecondsPerIteration: result.cpuSecondsPerIteration,
     gflops: result.gflops,
+    peakRssMB: result.peakRssMB,
     loadAverage: output.loadAverage,
   };
 }
@@ -315,6 +322,65 @@ async function throughput(jobs: number) {
   };
 }
 
+/** Seconds per iteration of each pass of a job, from its progress events (a pass's first step untimed). */
+function passSeconds(report: JobReport): number[] {
+  return report.plan.passes.map((_, index) => {
+    const events = report.progress.filter((event) => event.pass === index);
+    const [first, last] = [events[0], events.at(-1)];
+    if (!first || !last || last.iteration === first.iteration) return NaN;
+    return round((last.ms - first.ms) / 1000 / (last.iteration - first.iteration), 3);
+  });
+}
+
+async function highres(pytorch: PytorchRunner | undefined) {
+  const results = [];
+  for (const size of sizes) {
+    const label = `${size}px highres`;
+    const outcome = await job({ label, threads, size, iterations, optimizer: 'lbfgs', pooling: 'avg' });
+    if (!outcome.message.ok) {
+      results.push({ size, error: outcome.message.error });
+      continue;
+    }
+    const report = outcome.message.report;
+    const seconds = passSeconds(report);
+    // The default run has the same passes with 500, 250, ... iterations.
+    const defaultPlan = planPasses({ size, iterations: 500, multiscale: false, multiscaleMinSize: 256 });
+    const estimatedDefaultSeconds = round(
+      defaultPlan.reduce((sum, pass, index) => sum + pass.iterations * (seconds[index] ?? NaN), 0),
+      0,
+    );
+    const ours = {
+      size,
+      width: report.width,
+      height: report.height,
+      plan: report.plan.passes.map((pass, index) => ({
+        width: pass.width,
+        height: pass.height,
+        iterations: pass.iterations,
+        tiles: pass.tiles ?? null,
+        lbfgsHistory: pass.lbfgsHistory,
+        estimatedPeakMB: Math.round(pass.memory.totalBytes / 1e6),
+        secondsPerIteration: seconds[index],
+      })),
+      describedPlan: describePlan(report.plan),
+      peakRssMB: Math.round(report.peakRssMB),
+      estimatedPeakMB: Math.round(report.plan.peak.totalBytes / 1e6),
+      jobWallSeconds: round(outcome.wallSeconds, 1),
+      defaultIterations: defaultPlan.map((pass) => pass.iterations),
+      estimatedDefaultSeconds,
+      loadAverage: loadAverage()[0],
+    };
+    log(`${label}: ${ours.describedPlan}; ${ours.peakRssMB} MB peak RSS; s/it ${seconds.join(', ')}`);
+    const last = report.plan.passes.at(-1)!;
+    const reference =
+      pytorch && size <= 1024
+        ? runPytorch(pytorch, { width: last.width, height: last.height, optimizer: 'lbfgs', pooling: 'avg' })
+        : undefined;
+    results.push({ ...ours, ...(reference && { pytorch: reference }) });
+  }
+  return results;
+}
+
 const loadBefore = loadAverage();
 const started = new Date();
 let pytorch: PytorchRunner | { unavailable: string } | undefined;
@@ -323,8 +389,9 @@ if (args.pytorch) {
   log('unavailable' in pytorch ? pytorch.unavailable : `PyTorch ${pytorch.torch} through ${pytorch.python}`);
 }
 const pytorchRunner = pytorch && !('unavailable' in pytorch) ? pytorch : undefined;
-const measured =
-  args.throughput !== undefined
+const measured = args.highres
+  ? { highres: await highres(pytorchRunner) }
+  : args.throughput !== undefined
     ? { throughput: await throughput(positiveInt('throughput', args.throughput)) }
     : { configurations: await configurations(pytorchRunner) };
 

@@ -95,7 +95,7 @@ async function run(spec: JobSpec): Promise<JobReport> {
     threads: spec.threads,
     oneDnn: spec.kernels === 'onednn',
   });
-  const progress: { iteration: number; ms: number; cpuMs: number; rssMB: number }[] = [];
+  const progress: JobReport['progress'] = [];
   let size = { width: 0, height: 0 };
   try {
     const result = await engine.stylize(
@@ -114,6 +114,7 @@ async function run(spec: JobSpec): Promise<JobReport> {
           size = { width: event.pass.width, height: event.pass.height };
           progress.push({
             iteration: event.iteration,
+            pass: event.pass.index,
             ms: performance.now(),
             cpuMs: (cpu.user + cpu.system) / 1000,
             rssMB: process.memoryUsage().rss / 2 ** 20,
@@ -139,6 +140,7 @@ async function run(spec: JobSpec): Promise<JobReport> {
       processMs: performance.now(),
       peakRssMB: process.resourceUsage().maxRSS / 1024,
       finalLoss: result.losses.total,
+      plan: result.plan,
       loadAverage,
     };
   } finally {

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { StyleLossName } from '@neural-style/vocabulary';
 import type { BackendChoice } from '../src/backend.js';
 import type { BackendInfo } from '../src/types.js';
+import type { JobPlan } from '@neural-style/vocabulary';
 import type { OneDnnInfo } from '../src/ops/onednn.js';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
@@ -38,7 +39,9 @@ export interface JobReport {
   height: number;
   gflopPerIteration: { conv: number; gram: number };
   /** One entry per onProgress call; times are ms since the job process started. */
-  progress: { iteration: number; ms: number; cpuMs: number; rssMB: number }[];
+  progress: { iteration: number; pass: number; ms: number; cpuMs: number; rssMB: number }[];
+  /** The plan the engine ran: passes, tiles, L-BFGS history, memory estimate. */
+  plan: JobPlan;
   processMs: number;
   /** maxRSS of the job process: its whole life, weights and wasm heap included. */
   peakRssMB: number;

@@ -14,6 +14,7 @@ Needs Debian's python3-torch (and libopenblas0-openmp for fast BLAS); Debian's t
 """
 
 import argparse
+import resource
 import json
 import os
 import statistics
@@ -155,6 +156,8 @@ def main():
                     "cpuSecondsPerIteration": round(cpu_seconds, 4),
                     # Backward w.r.t. the input costs the same as the forward pass.
                     "gflops": round(2 * forward_gflop(width, height) / seconds, 1),
+                    # The process's peak so far (one configuration per call gives that configuration's).
+                    "peakRssMB": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
                 })
     print(json.dumps({
         "engine": "pytorch",

@@ -2,8 +2,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from './backend.js';
 import { combineLuminanceWithChroma, matchColorHistogram, toLuminanceImage } from './color.js';
 import type { BackendInfo, StylizeHooks, StylizeInputs, StylizeResult } from './types.js';
-import { decodeImage, encodeImage, type RgbImage } from './image.js';
+import { decodeImage, encodeImage, probeImage, type RgbImage } from './image.js';
 import { decodeStyleMasks, maskForRegion, type StyleMasks } from './masks.js';
+import { assertPlanFits, machineLimits, networkShape } from './memory.js';
+import { tiledObjective, tiledStyleGrams, tileGrid } from './tiles.js';
 import {
   computeTargets,
   disposeTargets,
@@ -16,12 +18,16 @@ import { Lbfgs } from './optim/lbfgs.js';
 import type { Objective, Optimizer } from './optim/optimizer.js';
 import {
   StyleTransferError,
+  minimumInputSide,
   parseOptions,
   type BackendChoice,
-  planPasses,
-  totalIterations as countIterations,
+  DEFAULT_MEMORY_BUDGET_BYTES,
+  planJob,
+  planningLimits,
+  type JobPlan,
   type LossTerms,
-  type Pass,
+  type NetworkShape,
+  type PlannedPass,
   type StyleOptions,
   type StyleOptionsInput,
 } from '@neural-style/vocabulary';
@@ -40,10 +46,17 @@ export interface EngineConfig {
   threads?: number;
   /** Run the wasm backend's heavy kernels in oneDNN where its addon is built (default true). */
   oneDnn?: boolean;
+  /**
+   * Peak memory a job may plan for (default 4.5 GB) and the setting that changes it, for error messages;
+   * larger passes run in tiles.
+   */
+  memoryBudget?: { bytes: number; name: string };
 }
 
 export interface Engine {
   readonly backend: BackendInfo;
+  /** The run stylize() would make of these inputs (refused with MEMORY_LIMIT where it cannot fit). */
+  plan(inputs: StylizeInputs, options?: StyleOptionsInput): Promise<JobPlan>;
   stylize(inputs: StylizeInputs, options?: StyleOptionsInput, hooks?: StylizeHooks): Promise<StylizeResult>;
   dispose(): void;
 }
@@ -58,7 +71,13 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
     oneDnn: config.oneDnn,
   });
   const weights = typeof config.weights === 'string' ? await loadVggWeights(config.weights) : config.weights;
-  return new StyleEngine(backend, new Vgg19(weights), config.maxInputPixels);
+  return new StyleEngine(backend, new Vgg19(weights), networkShape(weights), {
+    maxInputPixels: config.maxInputPixels,
+    memoryBudget: config.memoryBudget ?? {
+      bytes: DEFAULT_MEMORY_BUDGET_BYTES,
+      name: 'the default memory budget',
+    },
+  });
 }
 
 /** The images of one pass, decoded at its size, with the colour treatment applied. */
@@ -73,7 +92,7 @@ interface PassImages {
 
 /** Where one pass sits in the run: its schedule and the global iteration it starts from. */
 interface PassPlan {
-  pass: Pass;
+  pass: PlannedPass;
   index: number;
   count: number;
   totalIterations: number;
@@ -91,11 +110,44 @@ interface PassResult {
 }
 
 class StyleEngine implements Engine {
+  private readonly maxInputPixels: number | undefined;
+
   constructor(
     readonly backend: BackendInfo,
     private readonly network: Vgg19,
-    private readonly maxInputPixels: number | undefined,
-  ) {}
+    private readonly shape: NetworkShape,
+    private readonly limits: {
+      maxInputPixels: number | undefined;
+      memoryBudget: { bytes: number; name: string };
+    },
+  ) {
+    this.maxInputPixels = limits.maxInputPixels;
+  }
+
+  /** The run's passes, tile grids and memory estimate for these inputs, checked against this machine. */
+  async plan(inputs: StylizeInputs, input: StyleOptionsInput = {}): Promise<JobPlan> {
+    const options = parseOptions(input);
+    const probe = (bytes: Uint8Array, label: string) =>
+      probeImage(bytes, { label, maxInputPixels: this.maxInputPixels });
+    const plan = planJob(
+      options,
+      {
+        content: await probe(inputs.content, 'content image'),
+        styles: await Promise.all(
+          inputs.styles.map((style, i) => probe(style.image, `style image ${i + 1}`)),
+        ),
+      },
+      planningLimits(
+        this.backend.name,
+        this.limits.memoryBudget.bytes,
+        this.limits.memoryBudget.name,
+        this.shape,
+      ),
+      this.shape,
+    );
+    assertPlanFits(plan, machineLimits(this.backend));
+    return plan;
+  }
 
   async stylize(
     inputs: StylizeInputs,
@@ -109,8 +161,9 @@ class StyleEngine implements Engine {
       throw new StyleTransferError('INVALID_OPTIONS', 'init "image" needs an init image');
     }
     this.network.requireLayers([...options.contentLayers, ...options.styleLayers]);
-    const passes = planPasses(options);
-    const totalIterations = countIterations(options);
+    const plan = await this.plan(inputs, input);
+    const { passes } = plan;
+    const totalIterations = passes.reduce((sum, pass) => sum + pass.iterations, 0);
     const startIteration = Math.min(hooks.resume?.iteration ?? 0, totalIterations - 1);
     const started = performance.now();
     let previous: RgbImage | undefined = hooks.resume
@@ -145,6 +198,7 @@ class StyleEngine implements Engine {
       losses: result.losses,
       backend: this.backend,
       secondsPerIteration: iterationsRun > 0 ? optimizeMs / 1000 / iterationsRun : 0,
+      plan,
     };
   }
 
@@ -156,14 +210,16 @@ class StyleEngine implements Engine {
     plan: PassPlan,
   ): Promise<PassResult> {
     const images = await this.passImages(inputs, options, plan);
-    const targets = this.passTargets(images, options);
+    const targets = plan.pass.tiles
+      ? this.tiledTargets(images, options, plan.pass)
+      : this.passTargets(images, options);
     let optimizer: Optimizer;
     try {
       optimizer = createOptimizer(
-        options,
+        { ...options, lbfgsHistory: Math.max(1, plan.pass.lbfgsHistory) },
         images,
         plan,
-        styleObjective(this.network, targets, lossWeights(options), options.pooling),
+        targets.objective ?? styleObjective(this.network, targets, lossWeights(options), options.pooling),
       );
     } catch (error) {
       disposeTargets(targets);
@@ -174,6 +230,38 @@ class StyleEngine implements Engine {
     } finally {
       optimizer.dispose();
       disposeTargets(targets);
+    }
+  }
+
+  /** A tiled pass's objective: style Grams of the whole style images, content targets per tile. */
+  private tiledTargets(
+    images: PassImages,
+    options: StyleOptions,
+    pass: PlannedPass,
+  ): Targets & { objective: Objective } {
+    if (options.styleLoss !== 'gram' || images.styles.some((style) => style.mask || style.styleMask)) {
+      throw new StyleTransferError(
+        'INVALID_OPTIONS',
+        `the ${pass.longSide}-px pass runs in tiles, and tiled passes support only the Gram style loss without masks: lower size until no pass is tiled (the plan says which are), or drop the masks and sliced Wasserstein`,
+      );
+    }
+    const layout = pass.tiles!;
+    const grams = tiledStyleGrams(this.network, images.styles, layout, options.styleLayers, options.pooling);
+    try {
+      const objective = tiledObjective(
+        this.network,
+        images.content,
+        tileGrid(images.content, layout),
+        { image: images.target, layers: options.contentLayers },
+        grams,
+        lossWeights(options),
+        options.pooling,
+      );
+      const layers = new Map([...grams].map(([layer, gram]) => [layer, { gram }]));
+      return { content: new Map(), style: [{ weight: 1, layers }], objective };
+    } catch (error) {
+      tf.dispose([...grams.values()]);
+      throw error;
     }
   }
 
@@ -190,7 +278,7 @@ class StyleEngine implements Engine {
       label: 'content image',
     });
     const layers = [...options.contentLayers, ...options.styleLayers];
-    const minimumSide = this.network.minimumInputSide(layers);
+    const minimumSide = minimumInputSide(layers);
     assertLargeEnough(content, 'the content image at this size', layers, minimumSide);
     const styleLongSide = Math.max(minimumSide, Math.round(plan.pass.longSide * options.styleScale));
     let styles = await Promise.all(
@@ -220,7 +308,7 @@ class StyleEngine implements Engine {
   }
 
   /** Content features and blended style Grams of this pass's images. */
-  private passTargets(images: PassImages, options: StyleOptions): Targets {
+  private passTargets(images: PassImages, options: StyleOptions): Targets & { objective?: Objective } {
     const contentTensor = toNetworkInput(images.target);
     const styleTensors = images.styles.map((style) => ({
       image: toNetworkInput(style.image),
@@ -306,7 +394,24 @@ class StyleEngine implements Engine {
       await new Promise((resolve) => setImmediate(resolve));
     }
     throwIfAborted(hooks.signal);
-    return { image: toImage(), losses: losses!, iterations: end - plan.from, optimizeMs };
+    const image = toImage();
+    // Every pass but the last (whose end is the result) ends with a snapshot: worth seeing while the next runs.
+    const lastPass = plan.index === plan.count - 1;
+    if (
+      !lastPass &&
+      options.snapshotEvery > 0 &&
+      hooks.onSnapshot &&
+      iteration % options.snapshotEvery !== 0
+    ) {
+      await hooks.onSnapshot({
+        iteration,
+        image: await encodeImage(image, options.outputFormat),
+        format: options.outputFormat,
+        width,
+        height,
+      });
+    }
+    return { image, losses: losses!, iterations: end - plan.from, optimizeMs };
   }
 
   private async initialImage(

@@ -1,5 +1,10 @@
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
-import { errorMessage, type OutputFormat, StyleTransferError } from '@neural-style/vocabulary';
+import {
+  errorMessage,
+  fitLongSide as fitSize,
+  type OutputFormat,
+  StyleTransferError,
+} from '@neural-style/vocabulary';
 
 /** Decoded pixels: HWC order, RGB, float values on the 0..255 scale (the engine's working format). */
 export interface RgbImage {
@@ -155,11 +160,7 @@ export function fitLongSide(
   if (!Number.isInteger(longSide) || longSide < 1) {
     throw new RangeError(`longSide must be a positive integer, got ${longSide}`);
   }
-  const scale = longSide / Math.max(width, height);
-  return {
-    width: Math.max(1, Math.round(width * scale)),
-    height: Math.max(1, Math.round(height * scale)),
-  };
+  return fitSize({ width, height }, longSide);
 }
 
 /**

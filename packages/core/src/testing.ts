@@ -1,4 +1,5 @@
 import { writeFile } from 'node:fs/promises';
+import * as tf from '@tensorflow/tfjs-core';
 import path from 'node:path';
 
 import { VGG19_CONV_NAMES } from '@neural-style/vocabulary';
@@ -61,4 +62,43 @@ function gaussian(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
   return () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
+}
+
+/**
+ * Tracks the bytes of tensor data the wasm backend allocates in its heap (every tensor's buffer goes
+ * through the module's malloc and free): the live total and its peak since start, counting shared data
+ * once — unlike tf.memory().numBytes, which counts every tensor that shares a buffer (reshapes, saved
+ * clones) again. Call while the wasm backend is active; stop() restores the module.
+ */
+export function trackWasmTensorBytes(): { live: () => number; peak: () => number; stop: () => void } {
+  const module = (tf.backend() as unknown as { wasm: WasmAllocator }).wasm;
+  const { _malloc: malloc, _free: free } = module;
+  const sizes = new Map<number, number>();
+  let live = 0;
+  let peak = 0;
+  module._malloc = (size: number) => {
+    const pointer = malloc(size);
+    sizes.set(pointer, size);
+    live += size;
+    peak = Math.max(peak, live);
+    return pointer;
+  };
+  module._free = (pointer: number) => {
+    live -= sizes.get(pointer) ?? 0;
+    sizes.delete(pointer);
+    free(pointer);
+  };
+  return {
+    live: () => live,
+    peak: () => peak,
+    stop: () => {
+      module._malloc = malloc;
+      module._free = free;
+    },
+  };
+}
+
+interface WasmAllocator {
+  _malloc: (size: number) => number;
+  _free: (pointer: number) => void;
 }

@@ -1,4 +1,4 @@
-import type { BackendName, LossTerms, StyleOptions } from '@neural-style/vocabulary';
+import type { BackendName, JobPlan, LossTerms, StyleOptions } from '@neural-style/vocabulary';
 
 /** Encoded images (JPEG/PNG/WebP/TIFF/...) as the caller received them. */
 export interface StylizeInputs {
@@ -63,4 +63,6 @@ export interface StylizeResult {
   losses: LossTerms;
   backend: BackendInfo;
   secondsPerIteration: number;
+  /** Passes, tile grids, L-BFGS history and the memory estimate the run was planned with. */
+  plan: JobPlan;
 }

@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { BACKEND_CHOICES, FALSE_SPELLINGS, parseBoolean, TRUE_SPELLINGS } from '@neural-style/vocabulary';
+import {
+  BACKEND_CHOICES,
+  DEFAULT_MEMORY_BUDGET_BYTES,
+  FALSE_SPELLINGS,
+  parseBoolean,
+  TRUE_SPELLINGS,
+} from '@neural-style/vocabulary';
 
 /**
  * The one configuration module of API and worker: every environment variable, its default and its
@@ -93,6 +99,7 @@ const EnvSchema = z.object({
   STYLE_BACKEND: z.enum(BACKEND_CHOICES).default('auto'),
   STYLE_ONEDNN: bool.default(true),
   WORKER_CONCURRENCY: positiveInt.default(1),
+  WORKER_MEMORY_BUDGET_MB: positiveInt.default(DEFAULT_MEMORY_BUDGET_BYTES / 1e6),
   JOB_LOCK_MS: positiveInt.default(30_000),
   JOB_STALLED_INTERVAL_MS: positiveInt.default(30_000),
   JOB_MAX_ATTEMPTS: positiveInt.default(5),
@@ -155,6 +162,8 @@ export interface Config {
     /** The wasm backend runs its heavy kernels in oneDNN where the addon is built. */
     oneDnn: boolean;
     concurrency: number;
+    /** Peak memory one job may plan for (WORKER_MEMORY_BUDGET_MB): larger passes run in tiles, or are refused. */
+    memoryBudgetBytes: number;
     lockMs: number;
     stalledIntervalMs: number;
     maxAttempts: number;
@@ -215,6 +224,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       backend: e.STYLE_BACKEND,
       oneDnn: e.STYLE_ONEDNN,
       concurrency: e.WORKER_CONCURRENCY,
+      memoryBudgetBytes: e.WORKER_MEMORY_BUDGET_MB * 1e6,
       lockMs: e.JOB_LOCK_MS,
       stalledIntervalMs: e.JOB_STALLED_INTERVAL_MS,
       maxAttempts: e.JOB_MAX_ATTEMPTS,

@@ -13,6 +13,7 @@ import {
   type WebhookSubscription,
 } from '@neural-style/contract';
 type StyleOptions = Job['options'];
+type JobPlan = NonNullable<Job['plan']>;
 import { newJobId } from './ids.js';
 import { webhookDeliveryLogKey } from './webhook-log.js';
 
@@ -120,6 +121,7 @@ export class JobStore {
     id?: string;
     tenant: string;
     options: StyleOptions;
+    plan?: JobPlan;
     webhook?: WebhookSubscription;
     createdAt?: Date;
     priority?: JobPriority;
@@ -137,6 +139,7 @@ export class JobStore {
       startedAt: null,
       completedAt: null,
       options: input.options,
+      plan: input.plan ?? null,
       progress: null,
       output: null,
       snapshots: [],

@@ -26,6 +26,8 @@ import { enqueueWebhookEvent } from './webhooks.js';
 export interface NewJob {
   tenant: string;
   options: Job['options'];
+  /** The plan made at submission (passes, tiles, memory estimate), kept in the record. */
+  plan?: NonNullable<Job['plan']>;
   webhook?: WebhookSubscription;
   /** Default normal. */
   priority?: JobPriority;
@@ -125,6 +127,7 @@ export class JobLifecycle {
       createdAt,
       tenant: input.tenant,
       options: input.options,
+      ...(input.plan && { plan: input.plan }),
       priority: input.priority ?? 'normal',
       ...(input.retentionSeconds === undefined ? {} : { retentionSeconds: input.retentionSeconds }),
       ...(cancelAt ? { cancelAt } : {}),

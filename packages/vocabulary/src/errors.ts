@@ -11,12 +11,18 @@ export const STYLE_ERROR_CODES = [
   'WEIGHTS_DOWNLOAD_FAILED',
   'BACKEND_UNAVAILABLE',
   'NON_FINITE_LOSS',
+  'MEMORY_LIMIT',
   'ABORTED',
 ] as const;
 export type StyleErrorCode = (typeof STYLE_ERROR_CODES)[number];
 
 /** Input problems are the caller's fault and must not be retried. */
-const INPUT_ERROR_CODES: readonly StyleErrorCode[] = ['INVALID_OPTIONS', 'IMAGE_INVALID', 'IMAGE_TOO_LARGE'];
+const INPUT_ERROR_CODES: readonly StyleErrorCode[] = [
+  'INVALID_OPTIONS',
+  'IMAGE_INVALID',
+  'IMAGE_TOO_LARGE',
+  'MEMORY_LIMIT',
+];
 
 export class StyleTransferError extends Error {
   readonly code: StyleErrorCode;

@@ -7,4 +7,5 @@ export * from './input-size.js';
 export * from './layers.js';
 export * from './losses.js';
 export * from './options.js';
+export * from './memory.js';
 export * from './plan.js';

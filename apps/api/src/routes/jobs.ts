@@ -50,7 +50,7 @@ export const jobRoutes: FastifyPluginAsyncZod<{ services: ApiServices }> = async
   /** Queue limits first (cheap), then downloads, image and cost checks, then the job. */
   const createJob = async (tenant: string, submission: Submission, cancelAfter: number | undefined) => {
     await admit(services, tenant, submission);
-    const { content, styles, init, options, webhook, priority } = await validateSubmission(
+    const { content, styles, init, options, plan, webhook, priority } = await validateSubmission(
       submission,
       config,
       (cost) => costs.charge(tenant, cost),
@@ -59,6 +59,7 @@ export const jobRoutes: FastifyPluginAsyncZod<{ services: ApiServices }> = async
     const job: NewJob = {
       tenant,
       options,
+      plan,
       priority,
       content,
       styles,

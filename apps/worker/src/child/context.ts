@@ -23,6 +23,10 @@ export async function createEngineFromConfig(config: Config): Promise<Engine> {
     backend: config.worker.backend,
     oneDnn: config.worker.oneDnn,
     maxInputPixels: config.maxInputPixels,
+    memoryBudget: {
+      bytes: config.worker.memoryBudgetBytes,
+      name: 'the worker memory budget (WORKER_MEMORY_BUDGET_MB)',
+    },
     // Jobs running side by side share the cores instead of each starting one thread per core.
     threads: Math.max(1, Math.floor(availableParallelism() / config.worker.concurrency)),
   });

@@ -9,6 +9,7 @@ export const EXIT_CODES = {
   backend: { code: 5, meaning: 'the requested TensorFlow.js backend is unavailable' },
   optimisation: { code: 6, meaning: 'optimisation failed (the loss became NaN or infinite)' },
   output: { code: 7, meaning: 'the output image or a snapshot cannot be written' },
+  memory: { code: 8, meaning: 'the job needs more memory than the budget, the host or the backend allows' },
   interrupted: { code: 130, meaning: 'interrupted (Ctrl-C / SIGINT; 143 for SIGTERM)' },
 } as const;
 
@@ -35,6 +36,7 @@ const ENGINE_FAILURES: Record<StyleErrorCode, FailureClass> = {
   WEIGHTS_DOWNLOAD_FAILED: 'weights',
   BACKEND_UNAVAILABLE: 'backend',
   NON_FINITE_LOSS: 'optimisation',
+  MEMORY_LIMIT: 'memory',
   ABORTED: 'interrupted',
 };
 

@@ -1,4 +1,4 @@
-import type { LossTerms } from '@neural-style/vocabulary';
+import { describePlan, remainingSeconds, type JobPlan, type LossTerms } from '@neural-style/vocabulary';
 import type { BackendInfo, ProgressEvent, StylizeResult } from '../types.js';
 import type { Failure } from './exit-codes.js';
 
@@ -8,6 +8,7 @@ export interface RunStart {
   size: number;
   iterations: number;
   backend: BackendInfo;
+  plan: JobPlan;
 }
 
 export interface RunSummary {
@@ -116,6 +117,7 @@ class HumanReporter implements Reporter {
   private lastPrinted = 0;
   private lastPrintedAt = 0;
   private barShown = false;
+  private plan: JobPlan | undefined;
 
   constructor(
     private readonly out: Writable,
@@ -127,6 +129,8 @@ class HumanReporter implements Reporter {
     this.err.write(
       `style-transfer: ${run.content} in the style of ${styles}, ${run.size} px, ${run.iterations} iterations on ${describeBackend(run.backend)}\n`,
     );
+    this.err.write(`plan: ${describePlan(run.plan)}\n`);
+    this.plan = run.plan;
   }
 
   progress(event: ProgressEvent): void {
@@ -136,7 +140,7 @@ class HumanReporter implements Reporter {
     if (this.err.isTTY) {
       if (!last && now - this.lastDrawAt < BAR_REDRAW_MS) return;
       this.lastDrawAt = now;
-      const line = barLine(event, secondsPerIteration);
+      const line = barLine(event, this.timing(event, secondsPerIteration));
       const columns = this.err.columns || 100;
       this.err.write(`\r${line.slice(0, Math.max(20, columns - 1))}\x1b[K`);
       this.barShown = true;
@@ -149,7 +153,16 @@ class HumanReporter implements Reporter {
     if (!first && !last && !crossedStep && now - this.lastPrintedAt < PLAIN_EVERY_MS) return;
     this.lastPrinted = event.iteration;
     this.lastPrintedAt = now;
-    this.err.write(`${plainLine(event, secondsPerIteration)}\n`);
+    this.err.write(`${plainLine(event, this.timing(event, secondsPerIteration))}\n`);
+  }
+
+  /** Speed of this pass, and the time left over the whole plan (later passes are slower). */
+  private timing(event: ProgressEvent, secondsPerIteration: number | undefined): string {
+    if (secondsPerIteration === undefined) return '';
+    const remaining = this.plan
+      ? remainingSeconds(this.plan, event.iteration, secondsPerIteration)
+      : Math.max(0, event.iterations - event.iteration) * secondsPerIteration;
+    return `${secondsPerIteration.toFixed(2)} s/it  ETA ${formatDuration(remaining)}`;
   }
 
   snapshot(iteration: number, file: string): void {
@@ -179,14 +192,14 @@ export function describeBackend(backend: BackendInfo): string {
   return `${backend.name} (${backend.gpu ? 'GPU' : 'no GPU'}${kernels})`;
 }
 
-function barLine(event: ProgressEvent, secondsPerIteration: number | undefined): string {
+function barLine(event: ProgressEvent, timing: string): string {
   const fraction = Math.min(1, event.iteration / event.iterations);
   const filled = Math.round(fraction * BAR_WIDTH);
   const bar = `[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}]`;
   return [
     `${bar} ${event.iteration}/${event.iterations} ${Math.floor(fraction * 100)}%`,
     // Timing before the losses: a narrow terminal cuts the end of the line.
-    timing(event, secondsPerIteration),
+    timing,
     passLabel(event),
     formatLosses(event.losses),
   ]
@@ -194,13 +207,13 @@ function barLine(event: ProgressEvent, secondsPerIteration: number | undefined):
     .join('  ');
 }
 
-function plainLine(event: ProgressEvent, secondsPerIteration: number | undefined): string {
+function plainLine(event: ProgressEvent, timing: string): string {
   const percent = Math.floor((100 * event.iteration) / event.iterations);
   return [
     `iteration ${event.iteration}/${event.iterations} (${percent}%)`,
     passLabel(event),
     formatLosses(event.losses),
-    timing(event, secondsPerIteration),
+    timing,
   ]
     .filter(Boolean)
     .join('  ');
@@ -213,12 +226,6 @@ function passLabel(event: ProgressEvent): string {
 
 function formatLosses(losses: LossTerms): string {
   return `content ${formatNumber(losses.content)} style ${formatNumber(losses.style)} tv ${formatNumber(losses.tv)} total ${formatNumber(losses.total)}`;
-}
-
-function timing(event: ProgressEvent, secondsPerIteration: number | undefined): string {
-  if (secondsPerIteration === undefined) return '';
-  const remaining = Math.max(0, event.iterations - event.iteration) * secondsPerIteration;
-  return `${secondsPerIteration.toFixed(2)} s/it  ETA ${formatDuration(remaining)}`;
 }
 
 export function formatNumber(value: number): string {

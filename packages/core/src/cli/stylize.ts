@@ -81,7 +81,9 @@ export async function runStylize(
   });
   try {
     if (interruption.signal.aborted) throw interrupted();
+    const plan = await engine.plan({ content, styles, initImage }, command.options);
     reporter.start({
+      plan,
       content: command.content,
       styles: command.styles.map((style) => style.path),
       size: command.options.size,

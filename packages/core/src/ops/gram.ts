@@ -17,10 +17,12 @@ export function gram(features: tf.Tensor2D): tf.Tensor2D {
     save([flat]);
     return {
       value: xnnpackOnly() ? tf.matMul(tf.transpose(flat), flat) : tf.matMul(flat, flat, true),
-      gradFunc: (dy, saved) => {
-        const [input] = saved as tf.Tensor2D[];
-        return tf.matMul(input!, tf.add(dy, tf.transpose(dy)));
-      },
+      // In a tidy like convBiasRelu's gradient: tfjs gives custom gradients no scope of their own.
+      gradFunc: (dy, saved) =>
+        tf.tidy(() => {
+          const [input] = saved as tf.Tensor2D[];
+          return tf.matMul(input!, tf.add(dy, tf.transpose(dy)));
+        }),
     };
   });
   return op(features) as tf.Tensor2D;

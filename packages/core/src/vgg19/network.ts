@@ -72,12 +72,6 @@ export class Vgg19 {
     return out;
   }
 
-  /** Smallest image side that still leaves every requested layer at least one pixel after pooling. */
-  minimumInputSide(layers: readonly string[]): number {
-    const deepest = Math.max(...layers.map((name) => Number(name[4])));
-    return 2 ** (deepest - 1);
-  }
-
   dispose(): void {
     for (const conv of this.convs) {
       tf.dispose([conv.kernel, conv.bias]);

@@ -1,0 +1,207 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { selectBackend } from '../src/backend.js';
+import { createEngine } from '../src/engine.js';
+import { decodeImage, type RgbImage } from '../src/image.js';
+import { computeTargets, disposeTargets, lossTerms, styleObjective } from '../src/losses/objective.js';
+import { Lbfgs } from '../src/optim/lbfgs.js';
+import type { Objective } from '../src/optim/optimizer.js';
+import { randomVggWeights } from '../src/testing.js';
+import { tiledObjective, tiledStyleGrams, tileGrid } from '../src/tiles.js';
+import { Vgg19 } from '../src/vgg19/network.js';
+import { preprocess } from '../src/vgg19/preprocess.js';
+import {
+  estimatePassMemory,
+  planJob,
+  planningLimits,
+  resolveOptions,
+  type StyleOptionsInput,
+} from '@neural-style/vocabulary';
+import { makeImage, paperLayers, testLossWeights } from './fixtures.js';
+
+let network: Vgg19;
+let content: RgbImage;
+let style: RgbImage;
+const layout = { core: 48, margin: 16 };
+
+beforeAll(async () => {
+  await selectBackend('wasm');
+  network = new Vgg19(randomVggWeights({ seed: 3 }));
+  content = await decodeImage(await makeImage(112, 80, 0));
+  style = await decodeImage(await makeImage(96, 96, 3));
+});
+
+afterAll(() => network.dispose());
+
+const toTensor = (image: RgbImage) =>
+  tf.tidy(() => preprocess(tf.tensor3d(image.data, [image.height, image.width, 3])));
+
+describe('tileGrid', () => {
+  it('cuts cores that partition the image, with weights that sum to 1 at every pixel', () => {
+    const tiles = tileGrid(content, layout);
+    expect(tiles).toHaveLength(3 * 2);
+    const sums = new Float64Array(content.width * content.height);
+    const owners = new Uint8Array(content.width * content.height);
+    for (const { crop, core, weights } of tiles) {
+      expect(crop.x % 16).toBe(0);
+      for (let j = 0; j < crop.height; j++) {
+        for (let i = 0; i < crop.width; i++) {
+          sums[(crop.y + j) * content.width + crop.x + i]! += weights[j * crop.width + i]!;
+        }
+      }
+      for (let y = core.y; y < core.y + core.height; y++) {
+        for (let x = core.x; x < core.x + core.width; x++) owners[y * content.width + x]! += 1;
+      }
+    }
+    sums.forEach((sum) => expect(sum).toBeCloseTo(1, 5));
+    expect(owners.every((count) => count === 1)).toBe(true);
+  });
+
+  it('fades a tile out across its core boundary, never at its crop edge', () => {
+    const [first] = tileGrid(content, layout);
+    const row = Array.from({ length: first!.crop.width }, (_, i) => first!.weights[i]!);
+    // Full weight inside the core, half at the boundary (x = 48), none in the outer half of the margin.
+    expect(row[30]).toBe(1);
+    expect(row[47]! + row[48]!).toBeCloseTo(1, 5);
+    expect(row.slice(56)).toEqual(row.slice(56).map(() => 0));
+  });
+});
+
+describe('tiled style Grams', () => {
+  it('equal the whole style image Gram up to border effects', () => {
+    const grams = tiledStyleGrams(network, [{ image: style, weight: 1 }], layout, paperLayers.style, 'avg');
+    const input = toTensor(style);
+    const whole = computeTargets(network, input, [{ image: input, weight: 1 }], paperLayers, 'avg');
+    for (const layer of ['conv1_1', 'conv2_1', 'conv3_1']) {
+      const target = whole.style[0]!.layers.get(layer)!;
+      if (!('gram' in target)) throw new Error('expected a Gram target');
+      const [difference, scale] = tf.tidy(() => [
+        tf.norm(tf.sub(grams.get(layer)!, target.gram)).dataSync()[0]!,
+        tf.norm(target.gram).dataSync()[0]!,
+      ]);
+      expect(difference / scale).toBeLessThan(0.05);
+    }
+    tf.dispose([input, ...grams.values()]);
+    disposeTargets(whole);
+  });
+});
+
+describe('a tiled pass', () => {
+  /** Runs L-BFGS from the content image and returns the final image (preprocessed). */
+  function optimise(objective: Objective, iterations: number): tf.Tensor4D {
+    const start = toTensor(content);
+    const lbfgs = new Lbfgs(start, objective, { historySize: 10, lineSearch: 'none' });
+    start.dispose();
+    for (let i = 0; i < iterations; i++) lbfgs.step(iterations - i);
+    const image = tf.clone(lbfgs.x) as tf.Tensor4D;
+    lbfgs.dispose();
+    return image;
+  }
+
+  it(
+    'reaches the untiled loss within a few percent, with no step at the seams, and leaves no tensor',
+    { timeout: 300_000 },
+    () => {
+      const before = tf.memory().numTensors;
+      const contentTensor = toTensor(content);
+      const styleTensor = toTensor(style);
+      const targets = computeTargets(
+        network,
+        contentTensor,
+        [{ image: styleTensor, weight: 1 }],
+        paperLayers,
+        'avg',
+      );
+      const untiledObjective = styleObjective(network, targets, testLossWeights, 'avg');
+      const tiles = tileGrid(content, layout);
+      const grams = tiledStyleGrams(network, [{ image: style, weight: 1 }], layout, paperLayers.style, 'avg');
+      const tiled = tiledObjective(
+        network,
+        content,
+        tiles,
+        { image: content, layers: paperLayers.content },
+        grams,
+        testLossWeights,
+        'avg',
+      );
+      const untiledLoss = (image: tf.Tensor4D) =>
+        tf.tidy(() => lossTerms(network, image, targets, testLossWeights, 'avg').dataSync()[3]!);
+
+      const start = untiledLoss(contentTensor);
+      const reference = optimise(untiledObjective, 20);
+      const result = optimise(tiled, 20);
+      const [referenceLoss, tiledLoss] = [untiledLoss(reference), untiledLoss(result)];
+      expect(referenceLoss).toBeLessThan(start / 3);
+      // The tiles' content features see zero padding at their crop edges: with 16-px margins on an 80-px
+      // image (2 features at conv4_2) that costs a few % of the content term; style and TV match exactly.
+      expect(Math.abs(tiledLoss - referenceLoss) / referenceLoss).toBeLessThan(0.1);
+
+      // Seams: the image's horizontal steps across core boundaries are like its steps elsewhere.
+      const pixels = result.dataSync();
+      const step = (x: number) => {
+        let sum = 0;
+        for (let y = 0; y < content.height; y++) {
+          for (let c = 0; c < 3; c++) {
+            const at = (y * content.width + x) * 3 + c;
+            sum += Math.abs(pixels[at + 3]! - pixels[at]!);
+          }
+        }
+        return sum;
+      };
+      const all = Array.from({ length: content.width - 1 }, (_, x) => step(x));
+      const mean = all.reduce((a, b) => a + b, 0) / all.length;
+      for (const boundary of [47, 95]) expect(all[boundary]! / mean).toBeLessThan(1.5);
+
+      tf.dispose([contentTensor, styleTensor, reference, result, ...grams.values()]);
+      disposeTargets(targets);
+      expect(tf.memory().numTensors).toBe(before);
+    },
+  );
+});
+
+describe('the engine', () => {
+  it(
+    'runs a pass in tiles when the budget says so, and leaves no tensor behind',
+    { timeout: 300_000 },
+    async () => {
+      // Adam: with L-BFGS the plan would first shorten the history rather than tile.
+      const options: StyleOptionsInput = { size: 320, iterations: 4, tvWeight: 0, optimizer: 'adam' };
+      const resolved = resolveOptions(options);
+      const widths = [4, 6, 8, 8, 8];
+      const image = { width: 320, height: 240 };
+      const untiled = estimatePassMemory(
+        resolved,
+        { image, styles: [{ width: 320, height: 320 }], tile: image, tileCount: 1, lbfgsHistory: 4 },
+        { widths },
+      );
+      const engine = await createEngine({
+        weights: randomVggWeights({ seed: 5, widths }),
+        backend: 'wasm',
+        memoryBudget: { bytes: untiled.totalBytes - 1, name: 'the test budget' },
+      });
+      const contentBytes = await makeImage(320, 240, 0);
+      const styleBytes = await makeImage(128, 128, 3);
+      const plan = planJob(
+        resolved,
+        { content: image, styles: [{ width: 128, height: 128 }] },
+        planningLimits('wasm', untiled.totalBytes - 1, 'budget', { widths }),
+        { widths },
+      );
+      expect(plan.passes[0]!.tiles).toBeDefined();
+      const before = tf.memory().numTensors;
+      const totals: number[] = [];
+      const result = await engine.stylize(
+        { content: contentBytes, styles: [{ image: styleBytes }] },
+        options,
+        {
+          onProgress: (event) => void totals.push(event.losses.total),
+        },
+      );
+      expect(result.plan.passes[0]!.tiles).toEqual(plan.passes[0]!.tiles);
+      expect([result.width, result.height]).toEqual([320, 240]);
+      expect(totals.at(-1)!).toBeLessThan(totals[0]!);
+      expect(tf.memory().numTensors).toBe(before);
+      engine.dispose();
+    },
+  );
+});
