@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '@neural-style/infra/testing';
 
 /**
  * The probe's memory case: N concurrent ~106 MB JSON bodies (four images at MAX_UPLOAD_BYTES in base64)
@@ -17,14 +17,6 @@ const budget = process.argv[2] ?? String(128 * 1024 * 1024);
 const concurrent = Number(process.argv[3] ?? 3);
 const repoRoot = fileURLToPath(new URL('../', import.meta.url));
 const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 const port = await freePort();
 const dataDir = await mkdtemp(path.join(tmpdir(), 'bench-bodies-'));

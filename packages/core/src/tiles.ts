@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Size, TileLayout } from '@neural-style/vocabulary';
 import type { RgbImage } from './image.js';
 import type { LossWeights } from './losses/objective.js';
+import { totalVariationSum } from './losses/total-variation.js';
 import { gram } from './ops/gram.js';
 import type { Evaluation, Objective } from './optim/optimizer.js';
 import type { Pooling, Vgg19 } from './vgg19/network.js';
@@ -379,7 +380,7 @@ export function tiledObjective(
               weights.tv > 0
                 ? tf.mul(
                     weights.tv / (image.width * image.height * 3),
-                    weightedTotalVariation(input as tf.Tensor4D, pyramid[0]!),
+                    totalVariationSum(input as tf.Tensor4D, pyramid[0]!),
                   )
                 : tf.scalar(0);
             // The gradient's forward scope frees everything but its result; the terms are read afterwards.
@@ -436,21 +437,4 @@ function styleSurrogate(
     };
   });
   return op(features) as tf.Scalar;
-}
-
-/** Σ w·(Δx² + Δy²): total variation with each pixel's differences counted by its blend weight. */
-function weightedTotalVariation(image: tf.Tensor4D, weights: tf.Tensor4D): tf.Scalar {
-  const [, height, width, channels] = image.shape;
-  const down = tf.sub(
-    tf.slice(image, [0, 1, 0, 0], [1, height - 1, width, channels]),
-    tf.slice(image, [0, 0, 0, 0], [1, height - 1, width, channels]),
-  );
-  const right = tf.sub(
-    tf.slice(image, [0, 0, 1, 0], [1, height, width - 1, channels]),
-    tf.slice(image, [0, 0, 0, 0], [1, height, width - 1, channels]),
-  );
-  return tf.add(
-    tf.sum(tf.mul(tf.slice(weights, [0, 0, 0, 0], [1, height - 1, width, 1]), tf.square(down))),
-    tf.sum(tf.mul(tf.slice(weights, [0, 0, 0, 0], [1, height, width - 1, 1]), tf.square(right))),
-  );
 }

@@ -7,13 +7,30 @@ import * as tf from '@tensorflow/tfjs-core';
  */
 export function totalVariationLoss(image: tf.Tensor4D): tf.Scalar {
   const [, height, width, channels] = image.shape;
-  const down = tf.sub(
-    tf.slice(image, [0, 1, 0, 0], [1, height - 1, width, channels]),
-    tf.slice(image, [0, 0, 0, 0], [1, height - 1, width, channels]),
+  return tf.div(totalVariationSum(image), height * width * channels);
+}
+
+/**
+ * Σ w·(Δx² + Δy²), each pixel's differences to its lower and right neighbours counted by its weight w
+ * ([1, H, W, 1]; 1 everywhere without it): tiled passes count each pixel by its tile's blend weight.
+ */
+export function totalVariationSum(image: tf.Tensor4D, weights?: tf.Tensor4D): tf.Scalar {
+  const [, height, width, channels] = image.shape;
+  const down = tf.square(
+    tf.sub(
+      tf.slice(image, [0, 1, 0, 0], [1, height - 1, width, channels]),
+      tf.slice(image, [0, 0, 0, 0], [1, height - 1, width, channels]),
+    ),
   );
-  const right = tf.sub(
-    tf.slice(image, [0, 0, 1, 0], [1, height, width - 1, channels]),
-    tf.slice(image, [0, 0, 0, 0], [1, height, width - 1, channels]),
+  const right = tf.square(
+    tf.sub(
+      tf.slice(image, [0, 0, 1, 0], [1, height, width - 1, channels]),
+      tf.slice(image, [0, 0, 0, 0], [1, height, width - 1, channels]),
+    ),
   );
-  return tf.div(tf.add(tf.sum(tf.square(down)), tf.sum(tf.square(right))), height * width * channels);
+  if (!weights) return tf.add(tf.sum(down), tf.sum(right));
+  return tf.add(
+    tf.sum(tf.mul(tf.slice(weights, [0, 0, 0, 0], [1, height - 1, width, 1]), down)),
+    tf.sum(tf.mul(tf.slice(weights, [0, 0, 0, 0], [1, height, width - 1, 1]), right)),
+  );
 }
