@@ -16,6 +16,7 @@ import {
 } from '@neural-style/contract';
 import {
   errorMessage,
+  assertTilingSupports,
   planJob,
   planningLimits,
   StyleOptionsSchema,
@@ -427,6 +428,21 @@ export async function validateSubmission(
   );
   const cost = jobCost(options, content.size);
   assertJobCost(options, cost, config);
+  const jobPlan = plan(
+    options,
+    content.size,
+    styles.map((style) => style.size),
+    config,
+  );
+  try {
+    assertTilingSupports(
+      jobPlan,
+      options,
+      withMasks.some((style) => style.mask || style.styleMask),
+    );
+  } catch (error) {
+    throw new ProblemError('INVALID_OPTIONS', errorMessage(error));
+  }
   // Last: every other check passed, so a refused job is never charged.
   await chargeCost(cost);
   return {
@@ -438,12 +454,7 @@ export async function validateSubmission(
     content: content.bytes,
     styles: withMasks,
     ...(init ? { init: init.bytes } : {}),
-    plan: plan(
-      options,
-      content.size,
-      styles.map((style) => style.size),
-      config,
-    ),
+    plan: jobPlan,
   };
 }
 

@@ -56,4 +56,15 @@ describe('jobs beyond the memory budget', () => {
       expect(ProblemSchema.parse(everything.json()).code).toBe('MEMORY_LIMIT');
     }
   });
+
+  it('refuse sliced Wasserstein when the plan tiles a pass (tiles assemble Grams only), nothing enqueued', async () => {
+    const before = await queuedCount(standard);
+    const response = await submit(standard, { size: 4096, styleLoss: 'sliced-wasserstein' });
+    expect(response.statusCode, response.body).toBe(400);
+    const problem = ProblemSchema.parse(response.json());
+    expect(problem.code).toBe('INVALID_OPTIONS');
+    expect(problem.detail).toMatch(/^the 2048-px pass runs in tiles.*drop styleLoss "sliced-wasserstein"$/);
+    expect(await queuedCount(standard)).toBe(before);
+    expect((await submit(standard, { size: 512, styleLoss: 'sliced-wasserstein' })).statusCode).toBe(202);
+  });
 });

@@ -18,6 +18,7 @@ import { Lbfgs } from './optim/lbfgs.js';
 import type { Objective, Optimizer } from './optim/optimizer.js';
 import {
   StyleTransferError,
+  assertTilingSupports,
   minimumInputSide,
   parseOptions,
   type BackendChoice,
@@ -145,6 +146,11 @@ class StyleEngine implements Engine {
       ),
       this.shape,
     );
+    assertTilingSupports(
+      plan,
+      options,
+      inputs.styles.some((style) => style.mask || style.styleMask),
+    );
     assertPlanFits(plan, machineLimits(this.backend));
     return plan;
   }
@@ -239,12 +245,6 @@ class StyleEngine implements Engine {
     options: StyleOptions,
     pass: PlannedPass,
   ): Targets & { objective: Objective } {
-    if (options.styleLoss !== 'gram' || images.styles.some((style) => style.mask || style.styleMask)) {
-      throw new StyleTransferError(
-        'INVALID_OPTIONS',
-        `the ${pass.longSide}-px pass runs in tiles, and tiled passes support only the Gram style loss without masks: lower size until no pass is tiled (the plan says which are), or drop the masks and sliced Wasserstein`,
-      );
-    }
     const layout = pass.tiles!;
     const grams = tiledStyleGrams(this.network, images.styles, layout, options.styleLayers, options.pooling);
     try {
