@@ -1,29 +1,24 @@
 import type { Redis } from 'ioredis';
-import { fitLongSide } from '@neural-style/core/image';
-import { minimumInputSide, planPasses, type StyleOptions } from '@neural-style/vocabulary';
+import {
+  fitLongSide,
+  minimumInputSide,
+  planPasses,
+  type Size,
+  type StyleOptions,
+} from '@neural-style/vocabulary';
 import type { Config } from '@neural-style/infra';
 import { ProblemError } from './problem.js';
-
-/** Dimensions of an input as the engine decodes it (after EXIF orientation). */
-export interface ImageSize {
-  width: number;
-  height: number;
-}
 
 /**
  * Refuses at submission what the engine would refuse in the worker: at some pass, the content (resized to
  * the pass's long side) or a style image (resized to styleScale × that) too small for the deepest
  * requested layer. The same sizes as the engine: planPasses, fitLongSide, minimumInputSide.
  */
-export function assertImagesLargeEnough(
-  options: StyleOptions,
-  content: ImageSize,
-  styles: readonly ImageSize[],
-): void {
+export function assertImagesLargeEnough(options: StyleOptions, content: Size, styles: readonly Size[]): void {
   const layers = [...options.contentLayers, ...options.styleLayers];
   const minimumSide = minimumInputSide(layers);
   const deepest = [...layers].sort().at(-1);
-  const refuse = (label: string, size: ImageSize, longSide: number, field: string, remedy: string) => {
+  const refuse = (label: string, size: Size, longSide: number, field: string, remedy: string) => {
     const message =
       `at long side ${longSide} the ${label} is ${size.width}x${size.height}, too small for layer ${deepest}: ` +
       `its short side needs at least ${minimumSide} px (${remedy})`;
@@ -32,14 +27,14 @@ export function assertImagesLargeEnough(
     });
   };
   for (const pass of planPasses(options)) {
-    const contentSize = fitLongSide(content.width, content.height, pass.longSide);
+    const contentSize = fitLongSide(content, pass.longSide);
     if (Math.min(contentSize.width, contentSize.height) < minimumSide) {
       const field = options.multiscale ? 'multiscaleMinSize' : 'size';
       refuse('content image', contentSize, pass.longSide, field, `raise ${field} or use shallower layers`);
     }
     const styleLongSide = Math.max(minimumSide, Math.round(pass.longSide * options.styleScale));
     styles.forEach((style, index) => {
-      const styleSize = fitLongSide(style.width, style.height, styleLongSide);
+      const styleSize = fitLongSide(style, styleLongSide);
       if (Math.min(styleSize.width, styleSize.height) < minimumSide) {
         refuse(
           `style image ${index + 1}`,
@@ -57,10 +52,10 @@ export function assertImagesLargeEnough(
  * What a job holds a worker for, in megapixel-iterations: output pixels × iterations, summed over the
  * passes planPasses makes (multiscale passes included).
  */
-export function jobCost(options: StyleOptions, content: ImageSize): number {
+export function jobCost(options: StyleOptions, content: Size): number {
   let pixelIterations = 0;
   for (const pass of planPasses(options)) {
-    const { width, height } = fitLongSide(content.width, content.height, pass.longSide);
+    const { width, height } = fitLongSide(content, pass.longSide);
     pixelIterations += width * height * pass.iterations;
   }
   return pixelIterations / 1e6;

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from './backend.js';
 import { combineLuminanceWithChroma, matchColorHistogram, toLuminanceImage } from './color.js';
-import type { BackendInfo, StylizeHooks, StylizeInputs, StylizeResult } from './types.js';
+import type { BackendInfo, SnapshotEvent, StylizeHooks, StylizeInputs, StylizeResult } from './types.js';
 import { decodeImage, encodeImage, probeImage, type RgbImage } from './image.js';
 import { decodeStyleMasks, maskForRegion, type StyleMasks } from './masks.js';
 import { assertPlanFits, machineLimits, networkShape } from './memory.js';
@@ -352,6 +352,13 @@ class StyleEngine implements Engine {
         ? combineLuminanceWithChroma(image, images.content)
         : image;
     };
+    const snapshotOf = async (image: RgbImage, iteration: number): Promise<SnapshotEvent> => ({
+      iteration,
+      image: await encodeImage(image, options.outputFormat),
+      format: options.outputFormat,
+      width,
+      height,
+    });
     const deliveries = [
       { every: options.snapshotEvery, deliver: hooks.onSnapshot },
       { every: hooks.checkpointEvery ?? 0, deliver: hooks.onCheckpoint },
@@ -380,14 +387,7 @@ class StyleEngine implements Engine {
           every > 0 && deliver && Math.floor(iteration / every) > Math.floor(before / every),
       );
       if (due.length > 0) {
-        const image = toImage();
-        const event = {
-          iteration,
-          image: await encodeImage(image, options.outputFormat),
-          format: options.outputFormat,
-          width,
-          height,
-        };
+        const event = await snapshotOf(toImage(), iteration);
         for (const { deliver } of due) await deliver?.(event);
       }
       // Let timers, I/O and abort signals through between iterations.
@@ -403,13 +403,7 @@ class StyleEngine implements Engine {
       hooks.onSnapshot &&
       iteration % options.snapshotEvery !== 0
     ) {
-      await hooks.onSnapshot({
-        iteration,
-        image: await encodeImage(image, options.outputFormat),
-        format: options.outputFormat,
-        width,
-        height,
-      });
+      await hooks.onSnapshot(await snapshotOf(image, iteration));
     }
     return { image, losses: losses!, iterations: end - plan.from, optimizeMs };
   }

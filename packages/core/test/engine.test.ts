@@ -5,9 +5,9 @@ import { rgbToYiq } from '../src/color.js';
 import { createEngine, type Engine } from '../src/engine.js';
 import type { ProgressEvent, StylizeInputs } from '../src/types.js';
 import { decodeImage } from '../src/image.js';
-import { StyleTransferError, type StyleOptionsInput } from '@neural-style/vocabulary';
+import type { StyleOptionsInput } from '@neural-style/vocabulary';
 import { randomVggWeights } from '../src/testing.js';
-import { makeImage } from './fixtures.js';
+import { expectStyleError, makeImage } from './fixtures.js';
 
 let engine: Engine;
 let inputs: StylizeInputs;
@@ -36,16 +36,6 @@ async function run(options: StyleOptionsInput, extra: Partial<StylizeInputs> = {
     onProgress: (e) => void events.push(e),
   });
   return { result, events, totals: events.map((e) => e.losses.total) };
-}
-
-async function expectStyleError(promise: Promise<unknown>, code: string, message: RegExp) {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(StyleTransferError);
-  expect((error as StyleTransferError).code).toBe(code);
-  expect((error as StyleTransferError).message).toMatch(message);
 }
 
 describe.each(['lbfgs', 'adam'] as const)('%s on a tiny random VGG', (optimizer) => {

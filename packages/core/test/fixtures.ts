@@ -1,5 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import sharp from 'sharp';
+import { expect } from 'vitest';
+import { StyleTransferError } from '@neural-style/vocabulary';
 
 /** A deterministic RGB test picture: smooth gradients plus a pattern, so features have structure. */
 export async function makeImage(width: number, height: number, variant = 0): Promise<Uint8Array> {
@@ -51,4 +53,15 @@ export function relativeError(
     scale = Math.max(scale, Math.abs(e[i]!));
   }
   return worst / scale;
+}
+
+/** Expects the promise to reject with a StyleTransferError of this code whose message matches. */
+export async function expectStyleError(promise: Promise<unknown>, code: string, message: RegExp) {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(StyleTransferError);
+  expect((error as StyleTransferError).code).toBe(code);
+  expect((error as StyleTransferError).message).toMatch(message);
 }

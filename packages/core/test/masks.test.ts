@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StyleTransferError, type StyleOptionsInput } from '@neural-style/vocabulary';
+import type { StyleOptionsInput } from '@neural-style/vocabulary';
 import { createEngine, type Engine } from '../src/engine.js';
 import { decodeImage } from '../src/image.js';
 import { decodeMask, maskAtLayer, maskForRegion } from '../src/masks.js';
 import { randomVggWeights } from '../src/testing.js';
-import { makeImage } from './fixtures.js';
+import { expectStyleError, makeImage } from './fixtures.js';
 
 let engine: Engine;
 
@@ -30,16 +30,6 @@ async function halfMask(width: number, height: number, side: 'left' | 'right'): 
   return sharp(data, { raw: { width, height, channels: 1 } })
     .png()
     .toBuffer();
-}
-
-async function expectStyleError(promise: Promise<unknown>, code: string, message: RegExp) {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(StyleTransferError);
-  expect((error as StyleTransferError).code).toBe(code);
-  expect((error as StyleTransferError).message).toMatch(message);
 }
 
 const small: StyleOptionsInput = {
