@@ -435,11 +435,7 @@ export async function validateSubmission(
     config,
   );
   try {
-    assertTilingSupports(
-      jobPlan,
-      options,
-      withMasks.some((style) => style.mask || style.styleMask),
-    );
+    assertTilingSupports(jobPlan, options);
   } catch (error) {
     throw new ProblemError('INVALID_OPTIONS', errorMessage(error));
   }

@@ -67,4 +67,21 @@ describe('jobs beyond the memory budget', () => {
     expect(await queuedCount(standard)).toBe(before);
     expect((await submit(standard, { size: 512, styleLoss: 'sliced-wasserstein' })).statusCode).toBe(202);
   });
+
+  it('accept masks on a tiled plan: each tile takes its piece of every mask', async () => {
+    const { payload, headers } = multipart([
+      { name: 'content', value: photo },
+      { name: 'style', value: photo },
+      { name: 'mask', value: photo },
+      { name: 'options', value: JSON.stringify({ size: 4096 }) },
+    ]);
+    const response = await standard.app.inject({
+      method: 'POST',
+      url: '/jobs',
+      payload,
+      headers: { ...headers, ...auth() },
+    });
+    expect(response.statusCode, response.body).toBe(202);
+    expect(JobSchema.parse(response.json()).plan!.passes.at(-1)!.tiles).toBeDefined();
+  });
 });

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Renders docs/gallery.md's pictures at 512 px with the engine's defaults, each written as soon as it is done
 # and skipped when it already exists (so a stopped run picks up where it was): the Tübingen × Starry Night
-# pair, the masked example, the same pair with the sliced-Wasserstein loss, then the other reference pairs.
+# pair, the masked example, the other reference pairs, then the first pair with the sliced-Wasserstein loss.
 # Needs ../shared (weights and images).
 #   nice -n 10 packages/core/bench/gallery.sh 2>&1 | tee gallery.log
 set -euo pipefail
@@ -30,10 +30,10 @@ if [ ! -e "$out/tubingen_masked_512.png" ]; then
     --style "$images/style/the_scream.jpg" --mask "$out/tubingen_ground_mask.png" \
     --out "$out/tubingen_masked_512.png"
 fi
-quality tubingen_starry _sw '{"styleLoss":"sliced-wasserstein"}'
 for pair in tubingen_scream golden_gate_kahlo pitt_picasso_content_5_style_10 tubingen_composition_vii \
   golden_gate_starry tubingen_seated_nude golden_gate_scream tubingen_shipwreck golden_gate_escher \
   golden_gate_matisse golden_gate_seated; do
   quality "$pair"
 done
+quality tubingen_starry _sw '{"styleLoss":"sliced-wasserstein"}'
 stamp done

@@ -3,9 +3,9 @@ import { selectBackend } from './backend.js';
 import { combineLuminanceWithChroma, matchColorHistogram, toLuminanceImage } from './color.js';
 import type { BackendInfo, SnapshotEvent, StylizeHooks, StylizeInputs, StylizeResult } from './types.js';
 import { decodeImage, encodeImage, probeImage, type RgbImage } from './image.js';
-import { decodeStyleMasks, maskForRegion, type StyleMasks } from './masks.js';
+import { decodeStyleMasks, maskTensor, sizeMask, type StyleMasks } from './masks.js';
 import { assertPlanFits, machineLimits, networkShape } from './memory.js';
-import { tiledObjective, tiledStyleGrams, tileGrid } from './tiles.js';
+import { disposeStyleTerms, tiledObjective, tiledStyleTerms, tileGrid } from './tiles.js';
 import {
   computeTargets,
   disposeTargets,
@@ -146,11 +146,7 @@ class StyleEngine implements Engine {
       ),
       this.shape,
     );
-    assertTilingSupports(
-      plan,
-      options,
-      inputs.styles.some((style) => style.mask || style.styleMask),
-    );
+    assertTilingSupports(plan, options);
     assertPlanFits(plan, machineLimits(this.backend));
     return plan;
   }
@@ -239,28 +235,31 @@ class StyleEngine implements Engine {
     }
   }
 
-  /** A tiled pass's objective: style Grams of the whole style images, content targets per tile. */
+  /** A tiled pass's objective: style Grams of the whole style images (masked where masks say), content per tile. */
   private tiledTargets(
     images: PassImages,
     options: StyleOptions,
     pass: PlannedPass,
   ): Targets & { objective: Objective } {
     const layout = pass.tiles!;
-    const grams = tiledStyleGrams(this.network, images.styles, layout, options.styleLayers, options.pooling);
+    const terms = tiledStyleTerms(this.network, images.styles, layout, options.styleLayers, options.pooling);
     try {
       const objective = tiledObjective(
         this.network,
         images.content,
         tileGrid(images.content, layout),
         { image: images.target, layers: options.contentLayers },
-        grams,
+        terms,
         lossWeights(options),
         options.pooling,
       );
-      const layers = new Map([...grams].map(([layer, gram]) => [layer, { gram }]));
-      return { content: new Map(), style: [{ weight: 1, layers }], objective };
+      const style = terms.map((term) => ({
+        weight: term.weight,
+        layers: new Map([...term.grams].map(([layer, gram]) => [layer, { gram }])),
+      }));
+      return { content: new Map(), style, objective };
     } catch (error) {
-      tf.dispose([...grams.values()]);
+      disposeStyleTerms(terms);
       throw error;
     }
   }
@@ -313,8 +312,8 @@ class StyleEngine implements Engine {
     const styleTensors = images.styles.map((style) => ({
       image: toNetworkInput(style.image),
       weight: style.weight,
-      mask: style.mask && maskForRegion(style.mask, images.content),
-      styleMask: style.styleMask && maskForRegion(style.styleMask, style.image),
+      mask: style.mask && maskTensor(sizeMask(style.mask, images.content)),
+      styleMask: style.styleMask && maskTensor(sizeMask(style.styleMask, style.image)),
     }));
     try {
       return computeTargets(

@@ -7,7 +7,7 @@ import type { LayerMask } from './losses/gram.js';
  * Spatial masks (Gatys et al. 2017, "Controlling Perceptual Factors in Neural Style Transfer"): grey images,
  * white where a style goes (or, on a style image, the part of the painting to take), soft values blending.
  * Decoded once at their own size; each pass (and each tile of a pass) asks for its own piece at its own
- * size with maskForRegion, and each loss layer gets it average-pooled along with the network (maskAtLayer).
+ * size with sizeMask and maskTensor, and each loss layer gets it average-pooled along with the network (maskAtLayer).
  */
 export interface Mask {
   /** Luminance in 0..1, row-major. */
@@ -16,10 +16,10 @@ export interface Mask {
   height: number;
 }
 
-/** A pixel rectangle of a pass: the whole pass, or one tile of it. */
+/** A pixel rectangle of a pass: one tile's crop. */
 export interface Region {
-  left: number;
-  top: number;
+  x: number;
+  y: number;
   width: number;
   height: number;
 }
@@ -37,23 +37,34 @@ export async function decodeMask(bytes: Uint8Array, opts: ImageLimits = {}): Pro
   return { data: Float32Array.from(data, (value) => value / 255), width: info.width, height: info.height };
 }
 
-/**
- * The mask as a [1, height, width, 1] tensor for a pass of size `pass`, cut to `region` of that pass (default
- * the whole pass): a tiled pass calls this once per tile with the tile's rectangle.
- */
-export function maskForRegion(
+/** The mask resized (bilinear) to a pass's size, in JavaScript memory: done once per pass. */
+export function sizeMask(mask: Mask, pass: { width: number; height: number }): Mask {
+  if (mask.width === pass.width && mask.height === pass.height) return mask;
+  const data = tf.tidy(
+    () =>
+      tf.image
+        .resizeBilinear(
+          tf.tensor4d(mask.data, [1, mask.height, mask.width, 1]),
+          [pass.height, pass.width],
+          false,
+          true,
+        )
+        .dataSync() as Float32Array,
+  );
+  return { data, width: pass.width, height: pass.height };
+}
+
+/** A sized mask as a [1, height, width, 1] tensor: the whole of it, or one region (a tile's crop). */
+export function maskTensor(
   mask: Mask,
-  pass: { width: number; height: number },
-  region: Region = { left: 0, top: 0, ...pass },
+  region: Region = { x: 0, y: 0, width: mask.width, height: mask.height },
 ): tf.Tensor4D {
-  return tf.tidy(() => {
-    const full = tf.tensor4d(mask.data, [1, mask.height, mask.width, 1]);
-    const sized =
-      mask.width === pass.width && mask.height === pass.height
-        ? full
-        : tf.image.resizeBilinear(full, [pass.height, pass.width], false, true);
-    return tf.slice(sized, [0, region.top, region.left, 0], [1, region.height, region.width, 1]);
-  });
+  const values = new Float32Array(region.width * region.height);
+  for (let j = 0; j < region.height; j++) {
+    const from = (region.y + j) * mask.width + region.x;
+    values.set(mask.data.subarray(from, from + region.width), j * region.width);
+  }
+  return tf.tensor4d(values, [1, region.height, region.width, 1]);
 }
 
 /**

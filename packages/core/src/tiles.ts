@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Size, TileLayout } from '@neural-style/vocabulary';
 import type { RgbImage } from './image.js';
+import { maskTensor, sizeMask, type Mask, type Region } from './masks.js';
 import type { LossWeights } from './losses/objective.js';
 import { totalVariationSum } from './losses/total-variation.js';
 import { gram } from './ops/gram.js';
@@ -19,12 +20,7 @@ import { preprocess } from './vgg19/preprocess.js';
  * the crop, not the image.
  */
 
-interface Rect {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
+type Rect = Region;
 
 export interface Tile {
   /** What the network sees. */
@@ -197,64 +193,150 @@ function cropFeatures(map: HostFeatures, tile: Tile, scale: number): tf.Tensor4D
 }
 
 /**
- * Σ_s w_s·G_s of the style images (blend weights normalised to sum 1), each Gram accumulated core by core
- * (FᵀF summed over the cores' positions, divided by their count): the whole image's Gram at any size,
- * from one crop's activations at a time.
+ * One style term of a tiled pass (objective.ts's StyleTerm): its weight, the Grams it matches per layer, and
+ * where on the image it applies (none: everywhere).
  */
-export function tiledStyleGrams(
+export interface TiledStyleTerm {
+  weight: number;
+  grams: Map<string, tf.Tensor2D>;
+  mask?: Mask;
+}
+
+/**
+ * The Gram of one whole style image at each layer (gram.ts's normalisation), accumulated core by core: FᵀF
+ * summed over the cores' positions, divided by their count, so any size is computed from one crop's
+ * activations at a time. With a style mask, the masked Gram of gram.ts, (F·m)ᵀ(F·m) / (N·Σm), summed the same
+ * way; a layer where the mask vanishes takes the whole image, as untiled.
+ */
+export function tiledStyleGram(
   network: Vgg19,
-  styles: { image: RgbImage; weight: number }[],
+  image: RgbImage,
   layout: Pick<TileLayout, 'core' | 'margin'>,
   layers: readonly string[],
   pooling: Pooling,
+  styleMask?: Mask,
 ): Map<string, tf.Tensor2D> {
-  const weightSum = styles.reduce((sum, style) => sum + style.weight, 0);
-  const blended = new Map<string, tf.Tensor2D>();
-  for (const style of styles) {
-    const sums = new Map<string, tf.Tensor2D>();
-    const positions = new Map<string, number>();
-    for (const tile of tileGrid(style.image, layout)) {
-      const input = cropImage(style.image, tile.crop);
+  const sized = styleMask && sizeMask(styleMask, image);
+  const blocks = Math.max(...layers.map(blockOf));
+  const sums = new Map<string, tf.Tensor2D>();
+  const positions = new Map<string, number>();
+  const tiles = tileGrid(image, layout);
+  // The mask's share of each layer over the whole image: where it is 0 the layer is not masked.
+  const maskedLayers = new Set(layers);
+  if (sized) {
+    const shares = layers.map(() => 0);
+    for (const tile of tiles) {
       tf.tidy(() => {
-        const features = network.features(input, layers, pooling);
-        for (const layer of layers) {
-          const map = features.get(layer)!;
-          const [, height, width, channels] = map.shape;
+        const pyramid = poolPyramid(maskTensor(sized, tile.crop), blocks);
+        for (const [i, layer] of layers.entries()) {
+          const level = pyramid[blockOf(layer) - 1]!;
+          const [, height, width] = level.shape;
           const { top, left, rows, columns } = coreWindow(tile, 2 ** (blockOf(layer) - 1), { height, width });
-          if (rows <= 0 || columns <= 0) continue;
-          const core = tf.reshape(tf.slice(map, [0, top, left, 0], [1, rows, columns, channels]), [
-            rows * columns,
-            channels,
-          ]) as tf.Tensor2D;
-          const previous = sums.get(layer);
-          const sum = previous ? tf.add(previous, gram(core)) : gram(core);
-          previous?.dispose();
-          sums.set(layer, tf.keep(sum) as tf.Tensor2D);
-          positions.set(layer, (positions.get(layer) ?? 0) + rows * columns);
+          if (rows > 0 && columns > 0) {
+            shares[i]! += tf.sum(tf.slice(level, [0, top, left, 0], [1, rows, columns, 1])).dataSync()[0]!;
+          }
         }
       });
-      input.dispose();
     }
-    for (const [layer, sum] of sums) {
-      const previous = blended.get(layer);
-      const weighted = tf.tidy(() => {
-        const gramOfImage = tf.mul(sum, style.weight / weightSum / (positions.get(layer)! * sum.shape[0]));
-        return (previous ? tf.add(previous, gramOfImage) : gramOfImage) as tf.Tensor2D;
-      });
-      tf.dispose([sum, ...(previous ? [previous] : [])]);
-      blended.set(layer, weighted);
-    }
+    layers.forEach((layer, i) => shares[i]! <= 0 && maskedLayers.delete(layer));
+  } else {
+    maskedLayers.clear();
   }
-  return blended;
+  for (const tile of tiles) {
+    const input = cropImage(image, tile.crop);
+    tf.tidy(() => {
+      const features = network.features(input, layers, pooling);
+      const pyramid = sized ? poolPyramid(maskTensor(sized, tile.crop), blocks) : [];
+      for (const layer of layers) {
+        const map = features.get(layer)!;
+        const [, height, width, channels] = map.shape;
+        const { top, left, rows, columns } = coreWindow(tile, 2 ** (blockOf(layer) - 1), { height, width });
+        if (rows <= 0 || columns <= 0) continue;
+        let core = tf.reshape(tf.slice(map, [0, top, left, 0], [1, rows, columns, channels]), [
+          rows * columns,
+          channels,
+        ]) as tf.Tensor2D;
+        let count = rows * columns;
+        if (maskedLayers.has(layer)) {
+          const level = pyramid[blockOf(layer) - 1]!;
+          const mask = tf.reshape(tf.slice(level, [0, top, left, 0], [1, rows, columns, 1]), [-1, 1]);
+          core = tf.mul(core, mask);
+          count = tf.sum(mask).dataSync()[0]!;
+        }
+        const previous = sums.get(layer);
+        const sum = previous ? tf.add(previous, gram(core)) : gram(core);
+        previous?.dispose();
+        sums.set(layer, tf.keep(sum) as tf.Tensor2D);
+        positions.set(layer, (positions.get(layer) ?? 0) + count);
+      }
+    });
+    input.dispose();
+  }
+  const grams = new Map<string, tf.Tensor2D>();
+  for (const [layer, sum] of sums) {
+    grams.set(layer, tf.div(sum, positions.get(layer)! * sum.shape[0]));
+    sum.dispose();
+  }
+  return grams;
 }
 
-/** A tile's blend weights at the resolution of each block (block 1: pixels), pooled as the network pools. */
-function weightPyramid(tile: Tile, blocks: number): tf.Tensor4D[] {
-  const pyramid = [tf.tensor4d(tile.weights, [1, tile.crop.height, tile.crop.width, 1])];
+/**
+ * The style terms of a tiled pass, as computeTargets makes them untiled: without masks one term whose
+ * Grams are Σ_s w_s·G_s (weights normalised to sum 1); with masks one term per style, weighted w_s / Σw,
+ * on its own region.
+ */
+export function tiledStyleTerms(
+  network: Vgg19,
+  styles: readonly { image: RgbImage; weight: number; mask?: Mask; styleMask?: Mask }[],
+  layout: Pick<TileLayout, 'core' | 'margin'>,
+  layers: readonly string[],
+  pooling: Pooling,
+): TiledStyleTerm[] {
+  const weightSum = styles.reduce((sum, style) => sum + style.weight, 0);
+  const terms: TiledStyleTerm[] = [];
+  try {
+    for (const style of styles) {
+      terms.push({
+        weight: style.weight / weightSum,
+        grams: tiledStyleGram(network, style.image, layout, layers, pooling, style.styleMask),
+        ...(style.mask ? { mask: style.mask } : {}),
+      });
+    }
+  } catch (error) {
+    disposeStyleTerms(terms);
+    throw error;
+  }
+  if (styles.some((style) => style.mask || style.styleMask)) return terms;
+  const blended = new Map(
+    layers.map((layer) => [
+      layer,
+      tf.tidy(() =>
+        terms
+          .map((term) => tf.mul(term.grams.get(layer)!, term.weight))
+          .reduce((sum, gram) => tf.add(sum, gram)),
+      ) as tf.Tensor2D,
+    ]),
+  );
+  disposeStyleTerms(terms);
+  return [{ weight: 1, grams: blended }];
+}
+
+export function disposeStyleTerms(terms: readonly TiledStyleTerm[]): void {
+  tf.dispose(terms.flatMap((term) => [...term.grams.values()]));
+}
+
+/** A [1, h, w, 1] map at the resolution of each block (block 1: as given), pooled as the network pools. */
+function poolPyramid(level1: tf.Tensor4D, blocks: number): tf.Tensor4D[] {
+  const pyramid = [level1];
   for (let block = 2; block <= blocks; block++) {
     pyramid.push(tf.avgPool(pyramid.at(-1)!, 2, 2, 'valid') as tf.Tensor4D);
   }
   return pyramid;
+}
+
+/** A tile's blend weights at the resolution of each block. */
+function weightPyramid(tile: Tile, blocks: number): tf.Tensor4D[] {
+  return poolPyramid(tf.tensor4d(tile.weights, [1, tile.crop.height, tile.crop.width, 1]), blocks);
 }
 
 const blockOf = (layer: string): number => Number(layer[4]);
@@ -270,73 +352,106 @@ function flatten(features: tf.Tensor4D, weights: tf.Tensor4D): [tf.Tensor2D, tf.
  * and each tile counts each position with its blend weight (the weights of a position sum to 1 over the
  * tiles), so the tiles' contributions add up to the untiled loss and gradient, up to zero padding at the
  * crop edges. Content and TV are local sums (divided by the whole image's size, as the untiled means are).
- * The style loss mean (G − A)² needs the whole image's Gram G = Σ_t Fᵀ W_t F / (N·M): a first, forward-only
- * sweep over the tiles accumulates it; in the second, each tile back-propagates 2⟨G − A, Fᵀ W_t F⟩ / (N·M)
- * (per layer, scaled like the loss), whose gradient is exactly
- * the tile's share of the style gradient.
+ * A style term's loss mean (G − A)² needs the whole image's Gram G = Σ_t Fᵀ V_t F / (N·P), V_t = W_t·m² and
+ * P = Σ_t Σ W_t·m (m: the term's mask at the layer, else 1; losses/gram.ts): a first, forward-only sweep over
+ * the tiles accumulates it; in the second, each tile back-propagates 2⟨G − A, Fᵀ V_t F⟩ / (N·P) (per term and
+ * layer, scaled like the loss), whose gradient is exactly the tile's share of the style gradient.
  */
 export function tiledObjective(
   network: Vgg19,
   image: Size,
   tiles: readonly Tile[],
   content: { image: RgbImage; layers: readonly string[] },
-  grams: Map<string, tf.Tensor2D>,
+  terms: readonly TiledStyleTerm[],
   weights: LossWeights,
   pooling: Pooling,
 ): Objective {
   const targets = contentFeatureMaps(network, content.image, tiles, content.layers, pooling);
-  const styleLayers = [...grams.keys()];
+  const styleLayers = [...new Set(terms.flatMap((term) => [...term.grams.keys()]))];
   const layers = [...new Set([...content.layers, ...styleLayers])];
   const blocks = Math.max(...layers.map(blockOf));
-  // Feature positions of each content layer over the whole image: the blend weights of a position sum to 1.
-  const contentPositions = content.layers.map((layer) =>
-    tiles.reduce(
-      (sum, tile) =>
-        sum + tf.tidy(() => tf.sum(weightPyramid(tile, blocks)[blockOf(layer) - 1]!).dataSync()[0]!),
-      0,
-    ),
-  );
+  const masks = terms.map((term) => term.mask && sizeMask(term.mask, image));
+  /** Per term and style layer: a tile's V (Gram row weights, W·m²) and its positions W·m, as [1, h, w, 1]. */
+  const styleWeights = (tile: Tile, pyramid: tf.Tensor4D[]) =>
+    masks.map((mask) => {
+      const maskPyramid = mask && poolPyramid(maskTensor(mask, tile.crop), blocks);
+      return styleLayers.map((layer) => {
+        const w = pyramid[blockOf(layer) - 1]!;
+        if (!maskPyramid) return { gram: w, positions: w };
+        const m = maskPyramid[blockOf(layer) - 1]!;
+        const positions = tf.mul(w, m) as tf.Tensor4D;
+        return { gram: tf.mul(positions, m) as tf.Tensor4D, positions };
+      });
+    });
+  // Feature positions over the whole image of each content layer, and P of each term's style layer.
+  const contentPositions = content.layers.map(() => 0);
+  const stylePositions = terms.map(() => styleLayers.map(() => 0));
+  for (const tile of tiles) {
+    tf.tidy(() => {
+      const pyramid = weightPyramid(tile, blocks);
+      content.layers.forEach((layer, i) => {
+        contentPositions[i]! += tf.sum(pyramid[blockOf(layer) - 1]!).dataSync()[0]!;
+      });
+      styleWeights(tile, pyramid).forEach((term, k) =>
+        term.forEach(({ positions }, i) => {
+          stylePositions[k]![i]! += tf.sum(positions).dataSync()[0]!;
+        }),
+      );
+    });
+  }
   const cropOf = (x: tf.Tensor, tile: Tile) =>
     tf.slice(x, [0, tile.crop.y, tile.crop.x, 0], [1, tile.crop.height, tile.crop.width, 3]) as tf.Tensor4D;
 
-  /** Sweep 1: Σ_t Fᵀ W_t F per style layer, and the positions it sums over. */
-  const styleSums = (x: tf.Tensor): { sums: tf.Tensor2D[]; positions: number[] } => {
-    let sums: tf.Tensor2D[] = [];
-    const positions = styleLayers.map(() => 0);
+  /** Sweep 1: Σ_t Fᵀ V_t F per term and style layer. */
+  const styleSums = (x: tf.Tensor): tf.Tensor2D[][] => {
+    let sums: tf.Tensor2D[][] = [];
     for (const tile of tiles) {
       const next = tf.tidy(() => {
-        const pyramid = weightPyramid(tile, blocks);
+        const rowWeights = styleWeights(tile, weightPyramid(tile, blocks));
         const features = network.features(cropOf(x, tile), styleLayers, pooling);
-        return styleLayers.map((layer, i) => {
-          const [flat, w] = flatten(features.get(layer)!, pyramid[blockOf(layer) - 1]!);
-          positions[i]! += tf.sum(w).dataSync()[0]!;
-          const sum = tf.matMul(tf.mul(flat, w), flat, true, false) as tf.Tensor2D;
-          return sums[i] ? (tf.add(sums[i]!, sum) as tf.Tensor2D) : sum;
-        });
+        return rowWeights.map((term, k) =>
+          styleLayers.map((layer, i) => {
+            const [flat, v] = flatten(features.get(layer)!, term[i]!.gram);
+            const sum = tf.matMul(tf.mul(flat, v), flat, true, false) as tf.Tensor2D;
+            const previous = sums[k]?.[i];
+            return previous ? (tf.add(previous, sum) as tf.Tensor2D) : sum;
+          }),
+        );
       });
-      tf.dispose(sums);
+      tf.dispose(sums.flat());
       sums = next;
     }
-    return { sums, positions };
+    return sums;
   };
 
   return (x: tf.Tensor): Evaluation => {
-    const { sums, positions } = styleSums(x);
-    // Per style layer: the constant D = G − A of the surrogate, its scale, and the layer's loss.
+    const sums = styleSums(x);
+    // Per term and style layer with a region at that layer: the constant D = G − A of the surrogate, its
+    // scale, and the layer's loss.
     const style = tf.tidy(() =>
-      styleLayers.map((layer, i) => {
-        const channels = sums[i]!.shape[0];
-        // β·w_l·mean over the N² entries of (G − A)², G = Σ_t Fᵀ W_t F / (N·M) as in losses/gram.ts.
-        const scale = (weights.style * (weights.styleLayers.get(layer) ?? 0)) / (channels * channels);
-        const difference = tf.sub(tf.div(sums[i]!, positions[i]! * channels), grams.get(layer)!);
-        return {
-          difference: difference as tf.Tensor2D,
-          scale,
-          loss: tf.mul(scale, tf.sum(tf.square(difference))),
-        };
-      }),
+      terms.flatMap((term, k) =>
+        styleLayers.flatMap((layer, i) => {
+          const positions = stylePositions[k]![i]!;
+          const target = term.grams.get(layer);
+          if (positions <= 0 || !target) return [];
+          const channels = target.shape[0];
+          // w·β·w_l·mean over the N² entries of (G − A)², as in losses/gram.ts and losses/objective.ts.
+          const scale =
+            (term.weight * weights.style * (weights.styleLayers.get(layer) ?? 0)) / (channels * channels);
+          const difference = tf.sub(tf.div(sums[k]![i]!, positions * channels), target) as tf.Tensor2D;
+          return [
+            {
+              term: k,
+              layer: i,
+              difference,
+              factor: (2 * scale) / (positions * channels),
+              loss: tf.mul(scale, tf.sum(tf.square(difference))),
+            },
+          ];
+        }),
+      ),
     );
-    tf.dispose(sums);
+    tf.dispose(sums.flat());
     const gradient = new Float32Array(image.width * image.height * 3);
     let contentLoss = 0;
     let tvLoss = 0;
@@ -346,6 +461,8 @@ export function tiledObjective(
         let localTerms: tf.Tensor | undefined;
         const tileGradient = tf.tidy(() => {
           const pyramid = weightPyramid(tile, blocks);
+          // Outside the gradient's scope, which frees its intermediates before the surrogates' backward.
+          const rowWeights = styleWeights(tile, pyramid);
           const { value, grad } = tf.valueAndGrad((input: tf.Tensor) => {
             const features = network.features(input as tf.Tensor4D, layers, pooling);
             // α·mean over the whole image's N·M feature values, as in losses/content.ts.
@@ -364,15 +481,14 @@ export function tiledObjective(
             }
             contentTerm = tf.mul(weights.content, contentTerm);
             let surrogate: tf.Scalar = tf.scalar(0);
-            for (const [i, layer] of styleLayers.entries()) {
-              const { difference, scale } = style[i]!;
+            for (const { term, layer, difference, factor } of style) {
               surrogate = tf.add(
                 surrogate,
                 styleSurrogate(
-                  features.get(layer)!,
-                  pyramid[blockOf(layer) - 1]!,
+                  features.get(styleLayers[layer]!)!,
+                  rowWeights[term]![layer]!.gram,
                   difference,
-                  (2 * scale) / (positions[i]! * difference.shape[0]),
+                  factor,
                 ),
               );
             }

@@ -22,6 +22,17 @@ export async function makeImage(width: number, height: number, variant = 0): Pro
   );
 }
 
+/** A width × height grey PNG mask, white on its left (or right) half. */
+export async function halfMask(width: number, height: number, side: 'left' | 'right'): Promise<Uint8Array> {
+  const data = Buffer.alloc(width * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) data[y * width + x] = x < width / 2 === (side === 'left') ? 255 : 0;
+  }
+  return sharp(data, { raw: { width, height, channels: 1 } })
+    .png()
+    .toBuffer();
+}
+
 /**
  * The paper's layers (content conv4_2, style conv1_1..conv5_1), and loss weights that give the three terms
  * comparable sizes on small random networks with random ±100 inputs (the normalised losses of losses/).

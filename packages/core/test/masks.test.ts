@@ -4,9 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StyleOptionsInput } from '@neural-style/vocabulary';
 import { createEngine, type Engine } from '../src/engine.js';
 import { decodeImage } from '../src/image.js';
-import { decodeMask, maskAtLayer, maskForRegion } from '../src/masks.js';
+import { decodeMask, maskAtLayer, maskTensor, sizeMask } from '../src/masks.js';
 import { randomVggWeights } from '../src/testing.js';
-import { expectStyleError, makeImage } from './fixtures.js';
+import { expectStyleError, halfMask, makeImage } from './fixtures.js';
 
 let engine: Engine;
 
@@ -21,17 +21,6 @@ const solid = (width: number, height: number, rgb: [number, number, number]) =>
     .png()
     .toBuffer();
 
-/** White on the left (or right) `fraction` of a width × height grey mask. */
-async function halfMask(width: number, height: number, side: 'left' | 'right'): Promise<Uint8Array> {
-  const data = Buffer.alloc(width * height);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) data[y * width + x] = x < width / 2 === (side === 'left') ? 255 : 0;
-  }
-  return sharp(data, { raw: { width, height, channels: 1 } })
-    .png()
-    .toBuffer();
-}
-
 const small: StyleOptionsInput = {
   size: 48,
   iterations: 40,
@@ -43,17 +32,20 @@ const small: StyleOptionsInput = {
 describe('masks', () => {
   it('resizes to a pass, cuts a tile region, and average-pools to each layer', () => {
     const mask = { data: Float32Array.from([1, 0, 1, 0, 0.5, 0.5, 0, 0]), width: 4, height: 2 };
-    const pass = maskForRegion(mask, { width: 4, height: 2 });
+    expect(sizeMask(mask, { width: 4, height: 2 })).toBe(mask);
+    const pass = maskTensor(mask);
     expect(Array.from(pass.dataSync())).toEqual([1, 0, 1, 0, 0.5, 0.5, 0, 0]);
-    const tile = maskForRegion(mask, { width: 4, height: 2 }, { left: 2, top: 0, width: 2, height: 2 });
+    const tile = maskTensor(mask, { x: 2, y: 0, width: 2, height: 2 });
     expect(Array.from(tile.dataSync())).toEqual([1, 0, 0, 0]);
     const conv2 = maskAtLayer(pass, 'conv2_1');
     // Two 2×2 windows: (1 + 0 + 0.5 + 0.5) / 4 and (1 + 0 + 0 + 0) / 4.
     expect(Array.from(conv2.weights.dataSync())).toEqual([0.5, 0.25]);
     expect(conv2.sum).toBeCloseTo(0.75, 6);
-    const doubled = maskForRegion(mask, { width: 8, height: 4 });
-    expect(doubled.shape).toEqual([1, 4, 8, 1]);
-    tf.dispose([pass, tile, conv2.weights, doubled]);
+    const doubled = sizeMask(mask, { width: 8, height: 4 });
+    expect([doubled.width, doubled.height, doubled.data.length]).toEqual([8, 4, 32]);
+    // Bilinear with half-pixel centres: pixel 1 samples the source at x = 0.25, pixel 2 at x = 0.75.
+    expect(Array.from(doubled.data.slice(0, 3))).toEqual([1, 0.75, 0.25]);
+    tf.dispose([pass, tile, conv2.weights]);
   });
 
   it('decodes a grey mask to 0..1 and refuses what is not an image', async () => {

@@ -7,7 +7,14 @@ import { computeTargets, disposeTargets, lossTerms, styleObjective } from '../sr
 import { Lbfgs } from '../src/optim/lbfgs.js';
 import type { Objective } from '../src/optim/optimizer.js';
 import { randomVggWeights } from '../src/testing.js';
-import { tiledObjective, tiledStyleGrams, tileGrid } from '../src/tiles.js';
+import { maskTensor, sizeMask, type Mask } from '../src/masks.js';
+import {
+  disposeStyleTerms,
+  tiledObjective,
+  tiledStyleGram,
+  tiledStyleTerms,
+  tileGrid,
+} from '../src/tiles.js';
 import { Vgg19 } from '../src/vgg19/network.js';
 import { preprocess } from '../src/vgg19/preprocess.js';
 import {
@@ -17,7 +24,7 @@ import {
   resolveOptions,
   type StyleOptionsInput,
 } from '@neural-style/vocabulary';
-import { makeImage, paperLayers, testLossWeights } from './fixtures.js';
+import { halfMask, makeImage, paperLayers, testLossWeights } from './fixtures.js';
 
 let network: Vgg19;
 let content: RgbImage;
@@ -67,22 +74,61 @@ describe('tileGrid', () => {
   });
 });
 
-describe('tiled style Grams', () => {
-  it('equal the whole style image Gram up to border effects', () => {
-    const grams = tiledStyleGrams(network, [{ image: style, weight: 1 }], layout, paperLayers.style, 'avg');
-    const input = toTensor(style);
-    const whole = computeTargets(network, input, [{ image: input, weight: 1 }], paperLayers, 'avg');
-    for (const layer of ['conv1_1', 'conv2_1', 'conv3_1']) {
-      const target = whole.style[0]!.layers.get(layer)!;
-      if (!('gram' in target)) throw new Error('expected a Gram target');
-      const [difference, scale] = tf.tidy(() => [
-        tf.norm(tf.sub(grams.get(layer)!, target.gram)).dataSync()[0]!,
-        tf.norm(target.gram).dataSync()[0]!,
-      ]);
-      expect(difference / scale).toBeLessThan(0.05);
+/** 1 on the left `fraction` of the image (or on the right), soft for one column at the boundary. */
+function sideMask(image: { width: number; height: number }, side: 'left' | 'right', fraction = 0.5): Mask {
+  const data = new Float32Array(image.width * image.height);
+  const edge = image.width * fraction;
+  for (let y = 0; y < image.height; y++) {
+    for (let x = 0; x < image.width; x++) {
+      const left = Math.min(1, Math.max(0, edge - x));
+      data[y * image.width + x] = side === 'left' ? left : 1 - left;
     }
-    tf.dispose([input, ...grams.values()]);
+  }
+  return { data, width: image.width, height: image.height };
+}
+
+describe('tiled style Grams', () => {
+  it('equal the whole style image Gram, masked or not, up to border effects', () => {
+    const styleMask = sideMask(style, 'left', 0.3);
+    const input = toTensor(style);
+    const styleMaskTensor = maskTensor(styleMask);
+    const whole = computeTargets(network, input, [{ image: input, weight: 1 }], paperLayers, 'avg');
+    // A second, masked style makes computeTargets give each style its own (masked) term.
+    const masked = computeTargets(
+      network,
+      input,
+      [
+        { image: input, weight: 1, styleMask: styleMaskTensor },
+        { image: input, weight: 1, mask: tf.onesLike(input).slice([0, 0, 0, 0], [1, -1, -1, 1]) },
+      ],
+      paperLayers,
+      'avg',
+    );
+    for (const [targets, mask] of [
+      [whole, undefined],
+      [masked, styleMask],
+    ] as const) {
+      const grams = tiledStyleGram(network, style, layout, paperLayers.style, 'avg', mask);
+      for (const layer of ['conv1_1', 'conv2_1', 'conv3_1']) {
+        const target = targets.style[0]!.layers.get(layer)!;
+        if (!('gram' in target)) throw new Error('expected a Gram target');
+        const [difference, scale] = tf.tidy(() => [
+          tf.norm(tf.sub(grams.get(layer)!, target.gram)).dataSync()[0]!,
+          tf.norm(target.gram).dataSync()[0]!,
+        ]);
+        expect(difference / scale).toBeLessThan(0.05);
+      }
+      tf.dispose([...grams.values()]);
+    }
+    // The masked Gram is another statistic than the whole image's.
+    const [first, second] = [whole, masked].map((t) => t.style[0]!.layers.get('conv1_1')!);
+    if (!first || !second || !('gram' in first) || !('gram' in second)) throw new Error('expected Grams');
+    expect(tf.tidy(() => tf.norm(tf.sub(first.gram, second.gram)).dataSync()[0]!)).toBeGreaterThan(
+      0.05 * tf.tidy(() => tf.norm(first.gram).dataSync()[0]!),
+    );
+    tf.dispose([input, styleMaskTensor]);
     disposeTargets(whole);
+    disposeTargets(masked);
   });
 });
 
@@ -114,13 +160,13 @@ describe('a tiled pass', () => {
       );
       const untiledObjective = styleObjective(network, targets, testLossWeights, 'avg');
       const tiles = tileGrid(content, layout);
-      const grams = tiledStyleGrams(network, [{ image: style, weight: 1 }], layout, paperLayers.style, 'avg');
+      const terms = tiledStyleTerms(network, [{ image: style, weight: 1 }], layout, paperLayers.style, 'avg');
       const tiled = tiledObjective(
         network,
         content,
         tiles,
         { image: content, layers: paperLayers.content },
-        grams,
+        terms,
         testLossWeights,
         'avg',
       );
@@ -152,16 +198,64 @@ describe('a tiled pass', () => {
       const mean = all.reduce((a, b) => a + b, 0) / all.length;
       for (const boundary of [47, 95]) expect(all[boundary]! / mean).toBeLessThan(1.5);
 
-      tf.dispose([contentTensor, styleTensor, reference, result, ...grams.values()]);
+      tf.dispose([contentTensor, styleTensor, reference, result]);
+      disposeStyleTerms(terms);
       disposeTargets(targets);
       expect(tf.memory().numTensors).toBe(before);
     },
   );
+
+  it('with masks, matches the untiled masked loss and gradient, and leaves no tensor', () => {
+    const before = tf.memory().numTensors;
+    const contentTensor = toTensor(content);
+    const styleTensor = toTensor(style);
+    const styles = [
+      { image: style, weight: 2, mask: sideMask(content, 'left'), styleMask: sideMask(style, 'right', 0.4) },
+      { image: content, weight: 1, mask: sideMask(content, 'right') },
+    ];
+    const sources = styles.map((s, i) => ({
+      image: i === 0 ? styleTensor : contentTensor,
+      weight: s.weight,
+      mask: maskTensor(sizeMask(s.mask, content)),
+      ...(s.styleMask ? { styleMask: maskTensor(sizeMask(s.styleMask, style)) } : {}),
+    }));
+    const targets = computeTargets(network, contentTensor, sources, paperLayers, 'avg');
+    const untiled = styleObjective(network, targets, testLossWeights, 'avg');
+    const terms = tiledStyleTerms(network, styles, layout, paperLayers.style, 'avg');
+    expect(terms.map((term) => term.weight)).toEqual([2 / 3, 1 / 3]);
+    const tiled = tiledObjective(
+      network,
+      content,
+      tileGrid(content, layout),
+      { image: content, layers: paperLayers.content },
+      terms,
+      testLossWeights,
+      'avg',
+    );
+    // A point away from the content image, where every term and its gradient are far from 0.
+    const x = tf.tidy(() => tf.add(contentTensor, tf.randomNormal(contentTensor.shape, 0, 20, 'float32', 7)));
+    const [reference, result] = [untiled(x), tiled(x)];
+    const [referenceLosses, resultLosses] = [reference.losses.dataSync(), result.losses.dataSync()];
+    // Style and TV: exact up to zero padding at the crop edges; content as in the test above.
+    expect(Math.abs(resultLosses[1]! - referenceLosses[1]!) / referenceLosses[1]!).toBeLessThan(0.05);
+    expect(resultLosses[2]!).toBeCloseTo(referenceLosses[2]!, 1);
+    const cosine = tf.tidy(
+      () =>
+        tf.sum(tf.mul(reference.grad, result.grad)).dataSync()[0]! /
+        (tf.norm(reference.grad).dataSync()[0]! * tf.norm(result.grad).dataSync()[0]!),
+    );
+    expect(cosine).toBeGreaterThan(0.99);
+    tf.dispose([x, reference.grad, reference.losses, result.grad, result.losses, contentTensor, styleTensor]);
+    tf.dispose(sources.flatMap((s) => [s.mask, ...(s.styleMask ? [s.styleMask] : [])]));
+    disposeStyleTerms(terms);
+    disposeTargets(targets);
+    expect(tf.memory().numTensors).toBe(before);
+  });
 });
 
 describe('the engine', () => {
   it(
-    'runs a pass in tiles when the budget says so, and leaves no tensor behind',
+    'runs a pass in tiles when the budget says so, masks and all, and leaves no tensor behind',
     { timeout: 300_000 },
     async () => {
       // Adam: with L-BFGS the plan would first shorten the history rather than tile.
@@ -191,7 +285,13 @@ describe('the engine', () => {
       const before = tf.memory().numTensors;
       const totals: number[] = [];
       const result = await engine.stylize(
-        { content: contentBytes, styles: [{ image: styleBytes }] },
+        {
+          content: contentBytes,
+          styles: [
+            { image: styleBytes, mask: await halfMask(320, 240, 'left') },
+            { image: await makeImage(128, 128, 5), mask: await halfMask(160, 120, 'right') },
+          ],
+        },
         options,
         {
           onProgress: (event) => void totals.push(event.losses.total),

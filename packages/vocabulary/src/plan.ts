@@ -265,18 +265,14 @@ export function remainingSeconds(plan: JobPlan, iteration: number, secondsPerIte
 }
 
 /**
- * Tiled passes assemble the whole image's Gram from its tiles; masked Grams and sliced Wasserstein need
- * every position of a layer at once, so a plan with tiles refuses them (before the job is queued or run).
+ * Tiled passes assemble the whole image's Grams from its tiles; sliced Wasserstein sorts every position of a
+ * layer at once, so a plan with tiles refuses it (before the job is queued or run).
  */
-export function assertTilingSupports(
-  plan: JobPlan,
-  options: Pick<StyleOptions, 'styleLoss'>,
-  masked: boolean,
-): void {
+export function assertTilingSupports(plan: JobPlan, options: Pick<StyleOptions, 'styleLoss'>): void {
   const tiled = plan.passes.find((pass) => pass.tiles);
-  if (!tiled || (options.styleLoss === 'gram' && !masked)) return;
+  if (!tiled || options.styleLoss === 'gram') return;
   throw new StyleTransferError(
     'INVALID_OPTIONS',
-    `the ${tiled.longSide}-px pass runs in tiles, and tiled passes support only the Gram style loss without masks: lower size until no pass is tiled (the plan says which are), or drop ${masked ? 'the masks' : 'styleLoss "sliced-wasserstein"'}`,
+    `the ${tiled.longSide}-px pass runs in tiles, and tiled passes support only the Gram style loss: lower size until no pass is tiled (the plan says which are), or drop styleLoss "sliced-wasserstein"`,
   );
 }
