@@ -8,7 +8,9 @@
  *                            [--iterations N] [--options '{"styleLoss":"sliced-wasserstein"}']
  *                            [--sheet docs/images/quality-sheet.png] [--out-dir DIR] [--suffix _sw]
  *
- * --out-dir writes each result (NAME_SIZE{suffix}.png) as soon as it is done, so a long run keeps what it finished.
+ * --out-dir writes each result (NAME_SIZE{suffix}.png and .json) as soon as it is done, and takes a result already
+ * there (both files) instead of running it again: a stopped run picks up where it was, and a sheet of finished
+ * results costs no optimisation.
  * --sizes runs every pair at each size (for the size-invariance check); the sheet then shows the last size.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -99,10 +101,30 @@ const options: StyleOptionsInput = {
   ...extraOptions,
   ...(args.iterations ? { iterations: Number(args.iterations) } : {}),
 };
+const resolved = resolveOptions(options);
 const results: PairResult[] = [];
+
+/** A pair's result from an earlier run in --out-dir, where both its picture and its JSON are there. */
+async function finished(pair: Pair, size: number): Promise<PairResult | undefined> {
+  if (!outDir) return undefined;
+  const base = path.join(outDir, `${pair.name}_${size}${args.suffix}`);
+  if (!existsSync(`${base}.png`) || !existsSync(`${base}.json`)) return undefined;
+  const record = JSON.parse(await readFile(`${base}.json`, 'utf8')) as {
+    results: Omit<PairResult, 'image'>[];
+  };
+  const entry = record.results.find((r) => r.pair === pair.name && r.size === size);
+  return entry && { ...entry, image: await readFile(`${base}.png`) };
+}
+
 try {
   for (const size of sizes) {
     for (const pair of pairs) {
+      const earlier = await finished(pair, size);
+      if (earlier) {
+        log(`${pair.name} ${size}px: done earlier (${earlier.seconds} s), taken from ${outDir}`);
+        results.push(earlier);
+        continue;
+      }
       const started = performance.now();
       const result = await engine.stylize(
         { content: await readFile(contentPath(pair)), styles: [{ image: await readFile(stylePath(pair)) }] },
@@ -133,7 +155,10 @@ try {
       log(`${pair.name} ${size}px: style share ${entry.styleShare}, ${entry.seconds} s`);
       if (outDir) {
         await mkdir(outDir, { recursive: true });
-        await writeFile(path.join(outDir, `${pair.name}_${size}${args.suffix}.png`), result.image);
+        const base = path.join(outDir, `${pair.name}_${size}${args.suffix}`);
+        await writeFile(`${base}.png`, result.image);
+        // The JSON last: a picture without its JSON is run again.
+        await writeFile(`${base}.json`, report([entry]));
       }
     }
   }
@@ -147,17 +172,17 @@ if (sheet)
     results.filter((r) => r.size === sizes.at(-1)),
   );
 
-process.stdout.write(
-  `${JSON.stringify(
-    {
-      backend: engine.backend,
-      options: resolveOptions(options),
-      results: results.map(({ image: _image, ...rest }) => rest),
-    },
-    null,
-    2,
-  )}\n`,
-);
+process.stdout.write(report(results));
+
+/** The JSON this benchmark prints (and writes beside each picture in --out-dir). */
+function report(entries: PairResult[]): string {
+  const body = {
+    backend: engine.backend,
+    options: resolved,
+    results: entries.map(({ image: _image, ...rest }) => rest),
+  };
+  return `${JSON.stringify(body, null, 2)}\n`;
+}
 
 /** One row per pair: content, style, ours, the reference (where there is one), each SHEET_ROW_HEIGHT high. */
 async function writeContactSheet(file: string, rows: PairResult[]): Promise<void> {
