@@ -21,6 +21,7 @@ import {
   planningLimits,
   StyleOptionsSchema,
   StyleTransferError,
+  type JobImages,
   type JobPlan,
   type StyleOptions,
 } from '@neural-style/vocabulary';
@@ -430,8 +431,11 @@ export async function validateSubmission(
   assertJobCost(options, cost, config);
   const jobPlan = plan(
     options,
-    content.size,
-    styles.map((style) => style.size),
+    {
+      content: content.size,
+      styles: styles.map((style) => style.size),
+      masks: withMasks.filter((style) => style.mask).length,
+    },
     config,
   );
   try {
@@ -458,16 +462,11 @@ export async function validateSubmission(
  * The plan the worker will make (same function, same budget): a job that fits nowhere is refused here,
  * with nothing stored or queued, instead of failing on a worker.
  */
-function plan(
-  options: StyleOptions,
-  content: { width: number; height: number },
-  styles: { width: number; height: number }[],
-  config: Config,
-): JobPlan {
+function plan(options: StyleOptions, images: JobImages, config: Config): JobPlan {
   try {
     return planJob(
       options,
-      { content, styles },
+      images,
       planningLimits(
         config.worker.backend,
         config.worker.memoryBudgetBytes,

@@ -137,6 +137,7 @@ class StyleEngine implements Engine {
         styles: await Promise.all(
           inputs.styles.map((style, i) => probe(style.image, `style image ${i + 1}`)),
         ),
+        masks: inputs.styles.filter((style) => style.mask).length,
       },
       planningLimits(
         this.backend.name,

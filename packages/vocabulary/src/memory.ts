@@ -18,7 +18,12 @@ const PIXEL_VECTOR_BYTES = 3 * FLOAT_BYTES;
  * (core/test/memory.test.ts; docs/high-resolution.md).
  */
 const EVALUATION_FACTOR = 3.1;
-/** computeTargets runs each image's forward pass inside one tidy: every activation stays until the end. */
+/**
+ * Untiled, each style with a content mask is its own term: its masked Gram keeps F·m of every style layer for
+ * backprop, and its backward pass makes its own gradient of that size (losses/gram.ts; core/test/memory.test.ts).
+ */
+const MASKED_TERM_FACTOR = 2;
+/** computeTargets runs every image's forward pass inside one tidy: every activation stays until the end. */
 const FORWARD_FACTOR = 1.2;
 /** Image-sized tensors besides the optimizer's: the (tile) input, preprocessing, TV slices, read-backs. */
 const IMAGE_TENSORS = 2;
@@ -95,9 +100,9 @@ export function activationBytes(size: Size, layers: readonly string[], network: 
   return floats * FLOAT_BYTES;
 }
 
-/** Content features at the content layers: what one content target holds. */
-function contentTargetBytes(size: Size, options: MemoryOptions, network: NetworkShape): number {
-  return options.contentLayers.reduce((sum, layer) => {
+/** The feature maps at `layers` (content targets, masked Gram copies), in bytes. */
+function layerBytes(size: Size, layers: readonly string[], network: NetworkShape): number {
+  return layers.reduce((sum, layer) => {
     const block = Number(layer[4]);
     const scale = 2 ** (block - 1);
     return (
@@ -121,6 +126,8 @@ export interface PassMemoryInput {
   tileCount: number;
   /** Correction pairs L-BFGS keeps (ignored for Adam). */
   lbfgsHistory: number;
+  /** Styles with a mask on the content (each its own masked term); none by default. */
+  maskedStyles?: number;
 }
 
 /**
@@ -141,24 +148,30 @@ export function estimatePassMemory(
   const vectors =
     OPTIMIZER_VECTORS[options.optimizer] + (options.optimizer === 'lbfgs' ? 2 * pass.lbfgsHistory : 0);
   const optimizerBytes = vectors * pixels * PIXEL_VECTOR_BYTES;
-  const tileContentTarget = contentTargetBytes(pass.tile, options, network);
+  const tileContentTarget = layerBytes(pass.tile, options.contentLayers, network);
+  // Tiled passes weigh masked terms inside their surrogate's backward pass (core/src/tiles.ts): no copy.
+  const maskedTerms = tiled ? 0 : (pass.maskedStyles ?? 0);
   const evaluation =
     EVALUATION_FACTOR * activationBytes(pass.tile, layers, network) +
+    MASKED_TERM_FACTOR * maskedTerms * layerBytes(pass.tile, options.styleLayers, network) +
     IMAGE_TENSORS * tilePixels * PIXEL_VECTOR_BYTES +
     tileContentTarget;
   const styleForward = pass.styles.map(
     (style) =>
       FORWARD_FACTOR * activationBytes(tiled ? clip(pass.tile, style) : style, options.styleLayers, network),
   );
+  // Untiled, computeTargets holds every style's forward pass at once; tiled, one style's crop at a time.
   const targets =
     FORWARD_FACTOR * activationBytes(pass.tile, options.contentLayers, network) +
-    Math.max(0, ...styleForward);
+    (tiled ? Math.max(0, ...styleForward) : styleForward.reduce((sum, bytes) => sum + bytes, 0));
   const tensorBytes = Math.max(optimizerBytes + evaluation, targets + (tiled ? 0 : optimizerBytes));
   const stylePixels = pass.styles.reduce((sum, style) => sum + style.width * style.height, 0);
   // Content (and target) and the result read back as floats, the start image, the style images.
   const images = (3 * pixels + stylePixels) * PIXEL_VECTOR_BYTES;
   // The whole image's content features and the blended gradient.
-  const tiles = tiled ? contentTargetBytes(pass.image, options, network) + pixels * PIXEL_VECTOR_BYTES : 0;
+  const tiles = tiled
+    ? layerBytes(pass.image, options.contentLayers, network) + pixels * PIXEL_VECTOR_BYTES
+    : 0;
   return {
     tensorBytes,
     totalBytes: PROCESS_BASE_BYTES + 3 * weightBytes(network) + tensorBytes + images + tiles,

@@ -119,6 +119,13 @@ export function fitLongSide(size: Size, longSide: number): Size {
   };
 }
 
+/** The sizes a plan is made from: the images' (as probed), and how many styles have a content mask. */
+export interface JobImages {
+  content: Size;
+  styles: readonly Size[];
+  masks?: number;
+}
+
 /**
  * The whole run as the engine will execute it, from the options and the input images' sizes: each pass
  * untiled where it fits the limits, else in the largest tiles that fit, with L-BFGS's history capped by the
@@ -127,7 +134,7 @@ export function fitLongSide(size: Size, longSide: number): Size {
  */
 export function planJob(
   options: JobPlanOptions,
-  images: { content: Size; styles: readonly Size[] },
+  images: JobImages,
   limits: MemoryLimits,
   network: NetworkShape = { widths: VGG19_WIDTHS },
 ): JobPlan {
@@ -145,7 +152,7 @@ export function planJob(
 function planPass(
   options: JobPlanOptions,
   pass: Pass,
-  images: { content: Size; styles: readonly Size[] },
+  images: JobImages,
   limits: MemoryLimits,
   network: NetworkShape,
 ): PlannedPass {
@@ -162,6 +169,7 @@ function planPass(
         tile: tiles ? tileExtent(tiles, image) : image,
         tileCount: tiles ? tiles.columns * tiles.rows : 1,
         lbfgsHistory,
+        maskedStyles: images.masks ?? 0,
       },
       network,
     );
