@@ -50,7 +50,6 @@ export class JobView {
   private job: Job | undefined;
   private stream: EventStream | undefined;
   private shownSnapshot = -1;
-  private rate: { startedAt: number; startIteration: number } | undefined;
   /** Bumped on every open(): answers for a job that is no longer shown are dropped. */
   private generation = 0;
 
@@ -122,7 +121,6 @@ export class JobView {
   private reset(id: string): void {
     this.job = undefined;
     this.shownSnapshot = -1;
-    this.rate = undefined;
     this.jobId.textContent = id;
     this.status.textContent = 'Loading…';
     this.progressText.textContent = '';
@@ -248,19 +246,18 @@ export class JobView {
     this.bar.style.width = `${Math.min(100, (100 * iteration) / iterations)}%`;
   }
 
+  /** "Iteration 120 of 500 · pass 2 of 3 · about 4 min left": the worker's estimate over the whole plan. */
   private progressLine(progress: JobProgress, status: string): string {
-    const line = `Iteration ${progress.iteration} of ${progress.iterations}`;
-    if (status !== 'running') return line;
-    const now = performance.now();
-    if (!this.rate) {
-      this.rate = { startedAt: now, startIteration: progress.iteration };
-      return line;
+    const parts = [`Iteration ${progress.iteration} of ${progress.iterations}`];
+    if (status !== 'running') return parts[0]!;
+    if (progress.pass && progress.pass.count > 1) {
+      parts.push(`pass ${progress.pass.index + 1} of ${progress.pass.count}`);
     }
-    const done = progress.iteration - this.rate.startIteration;
-    const seconds = (now - this.rate.startedAt) / 1000;
-    if (done <= 0 || seconds < 1) return line;
-    const left = ((progress.iterations - progress.iteration) * seconds) / done;
-    return `${line} · about ${formatDuration(left)} left`;
+    if (progress.estimatedFinishAt) {
+      const left = Math.max(0, (Date.parse(progress.estimatedFinishAt) - Date.now()) / 1000);
+      parts.push(`about ${formatDuration(left)} left`);
+    }
+    return parts.join(' · ');
   }
 
   private async showSnapshot(id: string, iteration: number): Promise<void> {

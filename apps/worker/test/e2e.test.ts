@@ -197,7 +197,11 @@ describe('API + worker', () => {
 
   it('cancels a running job: it stops early, announced and counted once', async () => {
     const created = await jsonJob({ size: 32, iterations: 5000 });
-    await pollJob(created.id, (job) => (job.progress?.iteration ?? 0) > 0);
+    const running = await pollJob(created.id, (job) => (job.progress?.iteration ?? 0) > 0);
+    // The record says which pass runs, how fast, and when the whole plan should end.
+    expect(running.progress!.pass).toMatchObject({ index: 0, count: 1, width: 32 });
+    expect(running.progress!.secondsPerIteration).toBeGreaterThan(0);
+    expect(Date.parse(running.progress!.estimatedFinishAt!)).toBeGreaterThan(Date.now());
     const canceled = await api('POST', `/jobs/${created.id}/cancel`);
     expect(canceled.status).toBe(200);
     expect(canceled.body.status).toBe('canceled');

@@ -293,6 +293,21 @@ export interface components {
         tv: number;
         total: number;
       };
+      /** @description The pass running now (absent once the job has ended). */
+      pass?: {
+        /** @description 0-based, coarse to fine, as in the plan. */
+        index: number;
+        count: number;
+        width: number;
+        height: number;
+      };
+      /** @description The running pass's speed so far. */
+      secondsPerIteration?: number;
+      /**
+       * Format: date-time
+       * @description Expected end of the run: every remaining pass at the running pass's speed, each weighted by the pixels it processes.
+       */
+      estimatedFinishAt?: string;
     };
     JobSnapshotInput: {
       iteration: number;
@@ -955,6 +970,21 @@ export interface components {
         tv: number;
         total: number;
       };
+      /** @description The pass running now (absent once the job has ended). */
+      pass?: {
+        /** @description 0-based, coarse to fine, as in the plan. */
+        index: number;
+        count: number;
+        width: number;
+        height: number;
+      };
+      /** @description The running pass's speed so far. */
+      secondsPerIteration?: number;
+      /**
+       * Format: date-time
+       * @description Expected end of the run: every remaining pass at the running pass's speed, each weighted by the pixels it processes.
+       */
+      estimatedFinishAt?: string;
     };
     JobSnapshot: {
       iteration: number;

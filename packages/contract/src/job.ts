@@ -23,11 +23,28 @@ export function isTerminal(status: JobStatus): boolean {
   return TERMINAL_STATUSES.includes(status);
 }
 
+const timestamp = z.iso.datetime().describe('ISO 8601 UTC timestamp.');
+
 export const JobProgressSchema = z
   .object({
     iteration: z.int().min(0).describe('Iterations done, counted across multiscale passes.'),
     iterations: z.int().min(1).describe('Iterations in the whole run.'),
     losses: LossTermsSchema,
+    pass: z
+      .object({
+        index: z.int().min(0).describe('0-based, coarse to fine, as in the plan.'),
+        count: z.int().min(1),
+        width: z.int().min(1),
+        height: z.int().min(1),
+      })
+      .optional()
+      .describe('The pass running now (absent once the job has ended).'),
+    secondsPerIteration: z.number().min(0).optional().describe("The running pass's speed so far."),
+    estimatedFinishAt: timestamp
+      .optional()
+      .describe(
+        "Expected end of the run: every remaining pass at the running pass's speed, each weighted by the pixels it processes.",
+      ),
   })
   .meta({ id: 'JobProgress' });
 export type JobProgress = z.infer<typeof JobProgressSchema>;
@@ -66,8 +83,6 @@ export const JobMetricsSchema = z.object({
   backend: z.string().describe('Engine backend that ran the job, e.g. tensorflow-gpu, wasm.'),
 });
 export type JobMetrics = z.infer<typeof JobMetricsSchema>;
-
-const timestamp = z.iso.datetime().describe('ISO 8601 UTC timestamp.');
 
 export const JOB_PRIORITIES = ['low', 'normal', 'high'] as const;
 export const JobPrioritySchema = z

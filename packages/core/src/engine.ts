@@ -29,6 +29,7 @@ import {
   type LossTerms,
   type NetworkShape,
   type PlannedPass,
+  remainingSeconds,
   type StyleOptions,
   type StyleOptionsInput,
 } from '@neural-style/vocabulary';
@@ -93,6 +94,7 @@ interface PassImages {
 
 /** Where one pass sits in the run: its schedule and the global iteration it starts from. */
 interface PassPlan {
+  job: JobPlan;
   pass: PlannedPass;
   index: number;
   count: number;
@@ -179,6 +181,7 @@ class StyleEngine implements Engine {
     for (const [index, pass] of passes.entries()) {
       if (pass.firstIteration + pass.iterations <= startIteration) continue;
       result = await this.runPass(inputs, options, hooks, {
+        job: plan,
         pass,
         index,
         count: passes.length,
@@ -367,6 +370,7 @@ class StyleEngine implements Engine {
     let iteration = plan.from;
     let losses: LossTerms | undefined;
     let optimizeMs = 0;
+    const loopStarted = performance.now();
     while (iteration < end) {
       throwIfAborted(hooks.signal);
       const stepStarted = performance.now();
@@ -375,12 +379,16 @@ class StyleEngine implements Engine {
       const before = iteration;
       iteration = Math.min(end, iteration + step.evaluations);
       losses = step.losses;
+      const now = performance.now();
+      const secondsPerIteration = (now - loopStarted) / 1000 / (iteration - plan.from);
       await hooks.onProgress?.({
         iteration,
         iterations: plan.totalIterations,
         losses: step.losses,
-        elapsedMs: performance.now() - plan.started,
+        elapsedMs: now - plan.started,
         pass: { index: plan.index, count: plan.count, width, height },
+        secondsPerIteration,
+        secondsLeft: remainingSeconds(plan.job, iteration, secondsPerIteration),
       });
       const due = deliveries.filter(
         ({ every, deliver }) =>

@@ -22,6 +22,10 @@ export interface ProgressEvent {
   losses: LossTerms;
   elapsedMs: number;
   pass: { index: number; count: number; width: number; height: number };
+  /** Wall-clock seconds per iteration of the pass running now, so far. */
+  secondsPerIteration: number;
+  /** Seconds to the end of the run: every remaining pass at this pass's speed, weighted by the pixels it processes. */
+  secondsLeft: number;
 }
 
 export interface SnapshotEvent {

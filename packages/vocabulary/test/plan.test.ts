@@ -3,6 +3,7 @@ import {
   DEFAULT_MEMORY_BUDGET_BYTES,
   planJob,
   planningLimits,
+  remainingSeconds,
   resolveOptions,
   StyleTransferError,
   tileExtent,
@@ -56,5 +57,20 @@ describe('planJob', () => {
     }
     // The default job at the maximum size fits.
     expect(planJob(resolveOptions({ size: 4096 }), images, limits).passes.at(-1)!.tiles).toBeDefined();
+  });
+});
+
+describe('remainingSeconds', () => {
+  it('counts every pass left, each at the running pass speed scaled by the pixels it processes', () => {
+    const plan = planJob(resolveOptions({ size: 512, multiscale: true }), images, limits);
+    expect(plan.passes.map((pass) => [pass.width, pass.iterations])).toEqual([
+      [256, 500],
+      [512, 250],
+    ]);
+    // 100 of the first pass's 500 iterations done at 1 s each: 400 s of it left, then 250 at 4× its pixels.
+    expect(remainingSeconds(plan, 100, 1)).toBeCloseTo(400 + 250 * 4, 6);
+    // In the second pass, at 4 s per iteration: only its own 150 left.
+    expect(remainingSeconds(plan, 600, 4)).toBeCloseTo(150 * 4, 6);
+    expect(remainingSeconds(plan, 750, 4)).toBe(0);
   });
 });

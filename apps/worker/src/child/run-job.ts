@@ -6,6 +6,7 @@ import {
   QueueJobDataSchema,
   type Job,
   type JobEvent,
+  type JobProgress,
   type QueueJobData,
 } from '@neural-style/contract';
 import {
@@ -198,7 +199,14 @@ class RunHooks {
     const now = Date.now();
     if (event.iteration < event.iterations && now - this.lastProgressAt < PROGRESS_INTERVAL_MS) return;
     this.lastProgressAt = now;
-    const progress = { iteration: event.iteration, iterations: event.iterations, losses: event.losses };
+    const progress: JobProgress = {
+      iteration: event.iteration,
+      iterations: event.iterations,
+      losses: event.losses,
+      pass: event.pass,
+      secondsPerIteration: event.secondsPerIteration,
+      estimatedFinishAt: new Date(now + event.secondsLeft * 1000).toISOString(),
+    };
     const updated = await this.ctx.jobStore.updateProgress(this.data.jobId, progress);
     if (!updated.applied) {
       this.local.abort(ABORT_REASONS.canceled);

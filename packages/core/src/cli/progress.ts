@@ -1,4 +1,4 @@
-import { describePlan, remainingSeconds, type JobPlan, type LossTerms } from '@neural-style/vocabulary';
+import { describePlan, type JobPlan, type LossTerms } from '@neural-style/vocabulary';
 import type { BackendInfo, ProgressEvent, StylizeResult } from '../types.js';
 import type { Failure } from './exit-codes.js';
 
@@ -93,31 +93,11 @@ class JsonReporter implements Reporter {
   }
 }
 
-/** Iteration speed within the current multiscale pass (passes differ in size, hence in speed). */
-class Pace {
-  private pass = -1;
-  private firstIteration = 0;
-  private firstAt = 0;
-
-  secondsPerIteration(event: ProgressEvent, now: number): number | undefined {
-    if (event.pass.index !== this.pass) {
-      this.pass = event.pass.index;
-      this.firstIteration = event.iteration;
-      this.firstAt = now;
-      return undefined;
-    }
-    const iterations = event.iteration - this.firstIteration;
-    return iterations > 0 ? (now - this.firstAt) / 1000 / iterations : undefined;
-  }
-}
-
 class HumanReporter implements Reporter {
-  private readonly pace = new Pace();
   private lastDrawAt = 0;
   private lastPrinted = 0;
   private lastPrintedAt = 0;
   private barShown = false;
-  private plan: JobPlan | undefined;
 
   constructor(
     private readonly out: Writable,
@@ -130,17 +110,15 @@ class HumanReporter implements Reporter {
       `style-transfer: ${run.content} in the style of ${styles}, ${run.size} px, ${run.iterations} iterations on ${describeBackend(run.backend)}\n`,
     );
     this.err.write(`plan: ${describePlan(run.plan)}\n`);
-    this.plan = run.plan;
   }
 
   progress(event: ProgressEvent): void {
     const now = performance.now();
-    const secondsPerIteration = this.pace.secondsPerIteration(event, now);
     const last = event.iteration >= event.iterations;
     if (this.err.isTTY) {
       if (!last && now - this.lastDrawAt < BAR_REDRAW_MS) return;
       this.lastDrawAt = now;
-      const line = barLine(event, this.timing(event, secondsPerIteration));
+      const line = barLine(event, timing(event));
       const columns = this.err.columns || 100;
       this.err.write(`\r${line.slice(0, Math.max(20, columns - 1))}\x1b[K`);
       this.barShown = true;
@@ -153,16 +131,7 @@ class HumanReporter implements Reporter {
     if (!first && !last && !crossedStep && now - this.lastPrintedAt < PLAIN_EVERY_MS) return;
     this.lastPrinted = event.iteration;
     this.lastPrintedAt = now;
-    this.err.write(`${plainLine(event, this.timing(event, secondsPerIteration))}\n`);
-  }
-
-  /** Speed of this pass, and the time left over the whole plan (later passes are slower). */
-  private timing(event: ProgressEvent, secondsPerIteration: number | undefined): string {
-    if (secondsPerIteration === undefined) return '';
-    const remaining = this.plan
-      ? remainingSeconds(this.plan, event.iteration, secondsPerIteration)
-      : Math.max(0, event.iterations - event.iteration) * secondsPerIteration;
-    return `${secondsPerIteration.toFixed(2)} s/it  ETA ${formatDuration(remaining)}`;
+    this.err.write(`${plainLine(event, timing(event))}\n`);
   }
 
   snapshot(iteration: number, file: string): void {
@@ -240,4 +209,9 @@ export function formatDuration(seconds: number): string {
   const minutes = Math.floor(whole / 60);
   if (minutes < 60) return `${minutes}m${String(whole % 60).padStart(2, '0')}s`;
   return `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, '0')}m`;
+}
+
+/** Speed of this pass, and the time left over the whole plan (later passes are slower). */
+function timing(event: ProgressEvent): string {
+  return `${event.secondsPerIteration.toFixed(2)} s/it  ETA ${formatDuration(event.secondsLeft)}`;
 }
