@@ -463,46 +463,50 @@ export function tiledObjective(
           const pyramid = weightPyramid(tile, blocks);
           // Outside the gradient's scope, which frees its intermediates before the surrogates' backward.
           const rowWeights = styleWeights(tile, pyramid);
-          const { value, grad } = tf.valueAndGrad((input: tf.Tensor) => {
-            const features = network.features(input as tf.Tensor4D, layers, pooling);
-            // α·mean over the whole image's N·M feature values, as in losses/content.ts.
-            let contentTerm: tf.Scalar = tf.scalar(0);
-            for (const [i, layer] of content.layers.entries()) {
-              const target = cropFeatures(targets.get(layer)!, tile, 2 ** (blockOf(layer) - 1));
-              const w = pyramid[blockOf(layer) - 1]!;
-              const map = features.get(layer)!;
-              contentTerm = tf.add(
-                contentTerm,
-                tf.div(
-                  tf.sum(tf.mul(w, tf.squaredDifference(map, target))),
-                  contentPositions[i]! * map.shape[3],
-                ),
-              );
-            }
-            contentTerm = tf.mul(weights.content, contentTerm);
-            let surrogate: tf.Scalar = tf.scalar(0);
-            for (const { term, layer, difference, factor } of style) {
-              surrogate = tf.add(
-                surrogate,
-                styleSurrogate(
-                  features.get(styleLayers[layer]!)!,
-                  rowWeights[term]![layer]!.gram,
-                  difference,
-                  factor,
-                ),
-              );
-            }
-            const tvTerm =
-              weights.tv > 0
-                ? tf.mul(
-                    weights.tv / (image.width * image.height * 3),
-                    totalVariationSum(input as tf.Tensor4D, pyramid[0]!),
-                  )
-                : tf.scalar(0);
-            // The gradient's forward scope frees everything but its result; the terms are read afterwards.
-            localTerms = tf.keep(tf.stack([contentTerm, tvTerm]));
-            return tf.add(tf.add(contentTerm, tvTerm), surrogate) as tf.Scalar;
-          })(cropOf(x, tile));
+          const { value, grad } = network.valueAndGrad(
+            cropOf(x, tile),
+            layers,
+            pooling,
+            (features, input) => {
+              // α·mean over the whole image's N·M feature values, as in losses/content.ts.
+              let contentTerm: tf.Scalar = tf.scalar(0);
+              for (const [i, layer] of content.layers.entries()) {
+                const target = cropFeatures(targets.get(layer)!, tile, 2 ** (blockOf(layer) - 1));
+                const w = pyramid[blockOf(layer) - 1]!;
+                const map = features.get(layer)!;
+                contentTerm = tf.add(
+                  contentTerm,
+                  tf.div(
+                    tf.sum(tf.mul(w, tf.squaredDifference(map, target))),
+                    contentPositions[i]! * map.shape[3],
+                  ),
+                );
+              }
+              contentTerm = tf.mul(weights.content, contentTerm);
+              let surrogate: tf.Scalar = tf.scalar(0);
+              for (const { term, layer, difference, factor } of style) {
+                surrogate = tf.add(
+                  surrogate,
+                  styleSurrogate(
+                    features.get(styleLayers[layer]!)!,
+                    rowWeights[term]![layer]!.gram,
+                    difference,
+                    factor,
+                  ),
+                );
+              }
+              const tvTerm =
+                weights.tv > 0
+                  ? tf.mul(
+                      weights.tv / (image.width * image.height * 3),
+                      totalVariationSum(input, pyramid[0]!),
+                    )
+                  : tf.scalar(0);
+              // The gradient's forward scope frees everything but its result; the terms are read afterwards.
+              localTerms = tf.keep(tf.stack([contentTerm, tvTerm]));
+              return tf.add(tf.add(contentTerm, tvTerm), surrogate) as tf.Scalar;
+            },
+          );
           value.dispose();
           return grad;
         });

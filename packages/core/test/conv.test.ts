@@ -4,7 +4,7 @@ import '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { selectBackend } from '../src/backend.js';
 import { relativeError } from './fixtures.js';
-import { convBiasRelu, prepareConv } from '../src/ops/conv.js';
+import { convBiasRelu, convInputGradient, prepareConv } from '../src/ops/conv.js';
 
 const shapes = [
   { batch: 1, height: 7, width: 9, inChannels: 3, outChannels: 8 },
@@ -17,9 +17,9 @@ describe.each([
   { label: 'wasm', backend: 'wasm', oneDnn: true },
   { label: 'wasm without oneDNN', backend: 'wasm', oneDnn: false },
   { label: 'cpu', backend: 'cpu', oneDnn: false },
-] as const)('convBiasRelu on $label', ({ backend, oneDnn }) => {
+] as const)('convBiasRelu and convInputGradient on $label', ({ backend, oneDnn }) => {
   it.each(shapes)(
-    'matches relu(conv2d + bias) and its input gradient at $batch×$height×$width×$inChannels→$outChannels',
+    'match relu(conv2d + bias) and its input gradient at $batch×$height×$width×$inChannels→$outChannels',
     async (shape) => {
       await selectBackend(backend, { oneDnn });
       const before = tf.memory().numTensors;
@@ -29,20 +29,19 @@ describe.each([
         const kernel = tf.randomNormal([3, 3, inChannels, outChannels], 0, 0.5, 'float32', 2) as tf.Tensor4D;
         const bias = tf.randomNormal([outChannels], 0, 0.5, 'float32', 3) as tf.Tensor1D;
         // A random upstream gradient, so that every output element weighs differently.
-        const upstream = tf.randomNormal([batch, height, width, outChannels], 0, 1, 'float32', 4);
+        const upstream = tf.randomNormal([batch, height, width, outChannels], 0, 1, 'float32', 4) as tf.Tensor4D;
         const conv = prepareConv(kernel, bias);
 
         const reference = (input: tf.Tensor4D) => tf.relu(tf.add(tf.conv2d(input, kernel, 1, 'same'), bias));
-        const fast = (input: tf.Tensor4D) => convBiasRelu(input, conv);
-
         const expected = reference(x);
+        const output = convBiasRelu(x, conv);
         // Some outputs must be clipped by the ReLU, or its gradient mask would go untested.
         expect(tf.min(expected).dataSync()[0]).toBe(0);
-        expect(relativeError(fast(x), expected)).toBeLessThan(1e-5);
+        expect(relativeError(output, expected)).toBeLessThan(1e-5);
 
-        const gradient = (f: (input: tf.Tensor4D) => tf.Tensor4D) =>
-          tf.grad((input: tf.Tensor4D) => tf.sum(tf.mul(f(input), upstream)))(x);
-        expect(relativeError(gradient(fast), gradient(reference))).toBeLessThan(1e-5);
+        const autodiff = tf.grad((input: tf.Tensor4D) => tf.sum(tf.mul(reference(input), upstream)))(x);
+        const mask = tf.greater(output, 0) as tf.Tensor4D;
+        expect(relativeError(convInputGradient(upstream, mask, conv), autodiff)).toBeLessThan(1e-5);
         conv.dispose();
       });
       expect(tf.memory().numTensors).toBe(before);

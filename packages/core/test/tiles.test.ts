@@ -263,9 +263,14 @@ describe('the engine', () => {
       const resolved = resolveOptions(options);
       const widths = [4, 6, 8, 8, 8];
       const image = { width: 320, height: 240 };
+      // Two masked styles, each at the pass's style size.
+      const styles = [
+        { width: 320, height: 320 },
+        { width: 320, height: 320 },
+      ];
       const untiled = estimatePassMemory(
         resolved,
-        { image, styles: [{ width: 320, height: 320 }], tile: image, tileCount: 1, lbfgsHistory: 4 },
+        { image, styles, tile: image, tileCount: 1, lbfgsHistory: 4, maskedStyles: 2 },
         { widths },
       );
       const engine = await createEngine({
@@ -277,7 +282,7 @@ describe('the engine', () => {
       const styleBytes = await makeImage(128, 128, 3);
       const plan = planJob(
         resolved,
-        { content: image, styles: [{ width: 128, height: 128 }] },
+        { content: image, styles: [128, 128].map((side) => ({ width: side, height: side })), masks: 2 },
         planningLimits('wasm', untiled.totalBytes - 1, 'budget', { widths }),
         { widths },
       );

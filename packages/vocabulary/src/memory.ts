@@ -11,20 +11,20 @@ const FLOAT_BYTES = 4;
 const PIXEL_VECTOR_BYTES = 3 * FLOAT_BYTES;
 
 /**
- * Bytes tfjs holds at the peak of one objective evaluation, as a multiple of the network's activations (every
- * conv and pool output up to the deepest loss layer): the forward tensors saved for backprop and, as backprop
- * passes each layer, that layer's gradients (ops/conv.ts frees them there). The same on a tile's crop: its
- * Gram surrogate keeps nothing extra (core/src/tiles.ts). Measured with the wasm heap's malloc/free
- * (core/test/memory.test.ts; docs/high-resolution.md).
+ * Bytes held at the peak of one objective evaluation, as a multiple of the network's activations (every conv
+ * and pool output up to the deepest loss layer): the backward pass is written out (core/src/vgg19/network.ts),
+ * so what stays is each ReLU's mask (a byte a value), the loss layers' features and their loss gradients,
+ * and one layer's gradients at a time. The same on a tile's crop (core/src/tiles.ts). Measured with the wasm
+ * heap's malloc/free (core/test/memory.test.ts; docs/high-resolution.md).
  */
-const EVALUATION_FACTOR = 3.1;
+const EVALUATION_FACTOR = 1.9;
 /**
- * Untiled, each style with a content mask is its own term: its masked Gram keeps F·m of every style layer for
- * backprop, and its backward pass makes its own gradient of that size (losses/gram.ts; core/test/memory.test.ts).
+ * Feature maps of its style layers a masked style adds: untiled, the masked copy F·m kept for the loss's
+ * gradient and that gradient; tiled, the weighted copy of the Gram sweep.
  */
-const MASKED_TERM_FACTOR = 2;
+const MASKED_TERM_MAPS = { untiled: 2, tiled: 1 } as const;
 /** computeTargets runs every image's forward pass inside one tidy: every activation stays until the end. */
-const FORWARD_FACTOR = 1.2;
+const FORWARD_FACTOR = 1.0;
 /** Image-sized tensors besides the optimizer's: the (tile) input, preprocessing, TV slices, read-backs. */
 const IMAGE_TENSORS = 2;
 /** Full-image vectors an optimizer holds besides L-BFGS's history: x, gradients, step, direction, moments. */
@@ -149,11 +149,10 @@ export function estimatePassMemory(
     OPTIMIZER_VECTORS[options.optimizer] + (options.optimizer === 'lbfgs' ? 2 * pass.lbfgsHistory : 0);
   const optimizerBytes = vectors * pixels * PIXEL_VECTOR_BYTES;
   const tileContentTarget = layerBytes(pass.tile, options.contentLayers, network);
-  // Tiled passes weigh masked terms inside their surrogate's backward pass (core/src/tiles.ts): no copy.
-  const maskedTerms = tiled ? 0 : (pass.maskedStyles ?? 0);
+  const maskedMaps = (pass.maskedStyles ?? 0) * MASKED_TERM_MAPS[tiled ? 'tiled' : 'untiled'];
   const evaluation =
     EVALUATION_FACTOR * activationBytes(pass.tile, layers, network) +
-    MASKED_TERM_FACTOR * maskedTerms * layerBytes(pass.tile, options.styleLayers, network) +
+    maskedMaps * layerBytes(pass.tile, options.styleLayers, network) +
     IMAGE_TENSORS * tilePixels * PIXEL_VECTOR_BYTES +
     tileContentTarget;
   const styleForward = pass.styles.map(

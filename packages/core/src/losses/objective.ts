@@ -152,9 +152,21 @@ export function lossTerms(
   weights: LossWeights,
   pooling: Pooling,
 ): tf.Tensor1D {
+  return lossTermsOf(network.features(image, lossLayers(targets), pooling), image, targets, weights);
+}
+
+function lossLayers(targets: Targets): string[] {
   const styleLayers = targets.style.flatMap((term) => [...term.layers.keys()]);
-  const layers = [...new Set([...targets.content.keys(), ...styleLayers])];
-  const features = network.features(image, layers, pooling);
+  return [...new Set([...targets.content.keys(), ...styleLayers])];
+}
+
+/** The loss terms from the image's features at the loss layers (and the image itself, for TV). */
+function lossTermsOf(
+  features: Map<string, tf.Tensor4D>,
+  image: tf.Tensor4D,
+  targets: Targets,
+  weights: LossWeights,
+): tf.Tensor1D {
   let content: tf.Scalar = tf.scalar(0);
   for (const [layer, target] of targets.content) {
     content = tf.add(content, contentLoss(features.get(layer)!, target));
@@ -188,16 +200,15 @@ export function styleObjective(
   weights: LossWeights,
   pooling: Pooling,
 ): Objective {
+  const layers = lossLayers(targets);
   return (x: tf.Tensor): Evaluation => {
     let losses: tf.Tensor1D | undefined;
-    const grad = tf.tidy(() => {
-      const { grad: g } = tf.valueAndGrad((image: tf.Tensor) => {
-        const terms = lossTerms(network, image as tf.Tensor4D, targets, weights, pooling);
-        losses = tf.keep(terms);
-        return tf.reshape(tf.slice(terms, [3], [1]), []) as tf.Scalar;
-      })(x);
-      return g;
+    const { value, grad } = network.valueAndGrad(x as tf.Tensor4D, layers, pooling, (features, image) => {
+      const terms = lossTermsOf(features, image, targets, weights);
+      losses = tf.keep(terms);
+      return tf.reshape(tf.slice(terms, [3], [1]), []) as tf.Scalar;
     });
+    value.dispose();
     return { grad, losses: losses! };
   };
 }

@@ -25,39 +25,23 @@ export function prepareConv(kernel: tf.Tensor4D, bias: tf.Tensor1D): PreparedCon
 }
 
 /**
- * relu(conv2d(x, kernel, stride 1, 'same') + bias) with a gradient w.r.t. x only: we optimise pixels, and
- * the network's weights are constants, so no gradient flows to kernel or bias.
+ * relu(conv2d(x, kernel, stride 1, 'same') + bias), as one fused kernel. Untaped: the network's backward
+ * pass is written out by hand (vgg19/network.ts), with convInputGradient below.
  */
 export function convBiasRelu(x: tf.Tensor4D, conv: PreparedConv): tf.Tensor4D {
-  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    // customGrad passes the inputs, then the save function.
-    const [input, save] = args as [tf.Tensor4D, tf.GradSaveFunc];
-    // tf.fused.conv2d falls back to conv2d + add + relu whenever a gradient is being recorded (every
-    // optimisation step); calling the kernel keeps the fusion, and our gradFunc covers the gradient.
-    const y = tf
-      .engine()
-      .runKernel(
-        tf.FusedConv2D,
-        { x: input, filter: conv.kernel, bias: conv.bias },
-        { strides: 1, pad: 'same', dataFormat: 'NHWC', dilations: 1, activation: 'relu' },
-      ) as tf.Tensor4D;
-    save([y]);
-    return {
-      value: y,
-      gradFunc: (dy, saved) => {
-        const [output] = saved as tf.Tensor4D[];
-        // ReLU passes the gradient where its output is positive, as tfjs's own Relu gradient does.
-        const dz = tf.tidy(() => tf.mul(dy, tf.step(output!)));
-        // Backprop reaches a layer once every consumer of its output has added its gradient, and nothing
-        // else reads that gradient or the saved output again. tfjs would keep both (and, without the tidy,
-        // the mask) until the whole backward pass ends: freeing them here keeps one layer's gradients
-        // alive at a time instead of every layer's (docs/high-resolution.md: −55% peak memory).
-        tf.dispose([dy, output!]);
-        const dx = tf.conv2d(dz as tf.Tensor4D, conv.rotatedKernel, 1, 'same');
-        dz.dispose();
-        return dx;
-      },
-    };
-  });
-  return op(x) as tf.Tensor4D;
+  return tf
+    .engine()
+    .runKernel(
+      tf.FusedConv2D,
+      { x, filter: conv.kernel, bias: conv.bias },
+      { strides: 1, pad: 'same', dataFormat: 'NHWC', dilations: 1, activation: 'relu' },
+    ) as tf.Tensor4D;
+}
+
+/**
+ * d(loss)/dx of y = relu(conv2d(x) + bias) from dy and the ReLU's mask (y > 0): the forward convolution of
+ * dy·mask with the rotated kernel. No gradient flows to kernel or bias: we optimise pixels.
+ */
+export function convInputGradient(dy: tf.Tensor4D, mask: tf.Tensor4D, conv: PreparedConv): tf.Tensor4D {
+  return tf.tidy(() => tf.conv2d(tf.mul(dy, mask) as tf.Tensor4D, conv.rotatedKernel, 1, 'same'));
 }
