@@ -29,7 +29,13 @@ describe.each([
         const kernel = tf.randomNormal([3, 3, inChannels, outChannels], 0, 0.5, 'float32', 2) as tf.Tensor4D;
         const bias = tf.randomNormal([outChannels], 0, 0.5, 'float32', 3) as tf.Tensor1D;
         // A random upstream gradient, so that every output element weighs differently.
-        const upstream = tf.randomNormal([batch, height, width, outChannels], 0, 1, 'float32', 4) as tf.Tensor4D;
+        const upstream = tf.randomNormal(
+          [batch, height, width, outChannels],
+          0,
+          1,
+          'float32',
+          4,
+        ) as tf.Tensor4D;
         const conv = prepareConv(kernel, bias);
 
         const reference = (input: tf.Tensor4D) => tf.relu(tf.add(tf.conv2d(input, kernel, 1, 'same'), bias));
