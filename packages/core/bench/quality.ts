@@ -8,7 +8,8 @@
  *                            [--iterations N] [--options '{"styleLoss":"sliced-wasserstein"}']
  *                            [--sheet docs/images/quality-sheet.png] [--out-dir DIR] [--suffix _sw]
  *
- * --out-dir writes each result (NAME_SIZE{suffix}.png and .json) as soon as it is done, and takes a result already
+ * --out-dir writes each result (NAME_SIZE{suffix}.png and .json, and beside the reference where there is one:
+ * NAME_SIZE{suffix}_vs_reference.jpg) as soon as it is done, and takes a result already
  * there (both files) instead of running it again: a stopped run picks up where it was, and a sheet of finished
  * results costs no optimisation.
  * --sizes runs every pair at each size (for the size-invariance check); the sheet then shows the last size.
@@ -123,6 +124,7 @@ try {
       if (earlier) {
         log(`${pair.name} ${size}px: done earlier (${earlier.seconds} s), taken from ${outDir}`);
         results.push(earlier);
+        await writeBesideReference(earlier);
         continue;
       }
       const started = performance.now();
@@ -159,6 +161,7 @@ try {
         await writeFile(`${base}.png`, result.image);
         // The JSON last: a picture without its JSON is run again.
         await writeFile(`${base}.json`, report([entry]));
+        await writeBesideReference(entry);
       }
     }
   }
@@ -184,18 +187,46 @@ function report(entries: PairResult[]): string {
   return `${JSON.stringify(body, null, 2)}\n`;
 }
 
+/** Images side by side, each resized to `height`, placed at `top`: the composites and the row's width. */
+async function row(
+  sources: (Buffer | Uint8Array)[],
+  height: number,
+  top = 0,
+): Promise<{ composites: OverlayOptions[]; width: number }> {
+  const composites: OverlayOptions[] = [];
+  let left = 0;
+  for (const source of sources) {
+    const { data, info } = await sharp(source).resize({ height }).png().toBuffer({ resolveWithObject: true });
+    composites.push({ input: data, left, top });
+    left += info.width;
+  }
+  return { composites, width: left };
+}
+
+/** Writes the composites on a white canvas (PNG or JPEG, from the file's extension). */
+async function writeCanvas(file: string, width: number, height: number, composites: OverlayOptions[]) {
+  await mkdir(path.dirname(file), { recursive: true });
+  const canvas = sharp({ create: { width, height, channels: 3, background: '#ffffff' } }).composite(
+    composites,
+  );
+  await (file.endsWith('.jpg') ? canvas.jpeg({ quality: 88 }) : canvas.png()).toFile(file);
+}
+
+/** Ours (left) beside the Torch reference (right), at our picture's height: NAME_SIZE{suffix}_vs_reference.jpg. */
+async function writeBesideReference(result: PairResult): Promise<void> {
+  const pair = REFERENCE_PAIRS.find((p) => p.name === result.pair)!;
+  const reference = referencePath(pair);
+  if (!outDir || !reference) return;
+  const file = path.join(outDir, `${pair.name}_${result.size}${args.suffix}_vs_reference.jpg`);
+  const { composites, width } = await row([result.image, await readFile(reference)], result.height);
+  await writeCanvas(file, width, result.height, composites);
+}
+
 /** One row per pair: content, style, ours, the reference (where there is one), each SHEET_ROW_HEIGHT high. */
 async function writeContactSheet(file: string, rows: PairResult[]): Promise<void> {
-  const tile = async (input: Buffer | Uint8Array) => {
-    const { data, info } = await sharp(input)
-      .resize({ height: SHEET_ROW_HEIGHT })
-      .png()
-      .toBuffer({ resolveWithObject: true });
-    return { data, width: info.width };
-  };
   const composites: OverlayOptions[] = [];
   let sheetWidth = 0;
-  for (const [row, result] of rows.entries()) {
+  for (const [index, result] of rows.entries()) {
     const pair = REFERENCE_PAIRS.find((p) => p.name === result.pair)!;
     const reference = referencePath(pair);
     const sources = [
@@ -204,20 +235,10 @@ async function writeContactSheet(file: string, rows: PairResult[]): Promise<void
       result.image,
       ...(reference ? [await readFile(reference)] : []),
     ];
-    let left = 0;
-    for (const source of sources) {
-      const { data, width } = await tile(source);
-      composites.push({ input: data, left, top: row * SHEET_ROW_HEIGHT });
-      left += width;
-    }
-    sheetWidth = Math.max(sheetWidth, left);
+    const placed = await row(sources, SHEET_ROW_HEIGHT, index * SHEET_ROW_HEIGHT);
+    composites.push(...placed.composites);
+    sheetWidth = Math.max(sheetWidth, placed.width);
   }
-  await mkdir(path.dirname(file), { recursive: true });
-  await sharp({
-    create: { width: sheetWidth, height: rows.length * SHEET_ROW_HEIGHT, channels: 3, background: '#ffffff' },
-  })
-    .composite(composites)
-    .png()
-    .toFile(file);
+  await writeCanvas(file, sheetWidth, rows.length * SHEET_ROW_HEIGHT, composites);
   log(`contact sheet: ${file}`);
 }
