@@ -1,0 +1,130 @@
+/**
+ * Tile seams on real weights: runs Tübingen × Starry Night with the defaults at --size, in tiles (a memory
+ * budget just below the untiled pass's estimate makes the plan tile it), then compares the picture's mean
+ * gradient magnitude on the tile cores' boundaries with the mean everywhere else, and writes the picture and a
+ * full-resolution crop around a core corner. Prints one JSON object. Needs ../shared. See docs/high-resolution.md.
+ *
+ *   npm run bench:seams -- [--size 512] [--iterations 100] [--out-dir docs/images/seams]
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import sharp from 'sharp';
+import {
+  describePlan,
+  planJob,
+  planningLimits,
+  resolveOptions,
+  type StyleOptionsInput,
+} from '@neural-style/vocabulary';
+import { createEngine } from '../src/engine.js';
+import { decodeImage, probeImage, type RgbImage } from '../src/image.js';
+import { tileGrid } from '../src/tiles.js';
+import { loadVggWeights } from '../src/vgg19/load-weights.js';
+import { sharedImages, sharedWeights } from './jobs.js';
+
+const { values: args } = parseArgs({
+  options: {
+    size: { type: 'string', default: '512' },
+    iterations: { type: 'string', default: '100' },
+    'out-dir': { type: 'string', default: 'docs/images/seams' },
+  },
+});
+if (!existsSync(sharedWeights)) {
+  process.stderr.write(`bench:seams: needs the VGG19 weights in ${sharedWeights}\n`);
+  process.exit(2);
+}
+const fromCaller = (file: string): string => path.resolve(process.env.INIT_CWD ?? process.cwd(), file);
+const outDir = fromCaller(args['out-dir']);
+const options: StyleOptionsInput = { size: Number(args.size), iterations: Number(args.iterations) };
+const content = await readFile(path.join(sharedImages, 'content/tubingen.jpg'));
+const style = await readFile(path.join(sharedImages, 'style/starry_night.jpg'));
+
+// The untiled plan's peak, less one byte, as the budget: the plan then takes the largest tiles that fit.
+const images = { content: await probeImage(content), styles: [await probeImage(style)] };
+const untiled = planJob(resolveOptions(options), images, planningLimits('wasm', Infinity, 'none'));
+const budget = { bytes: untiled.peak.totalBytes - 1, name: 'the seam benchmark budget' };
+const engine = await createEngine({ weights: await loadVggWeights(sharedWeights), memoryBudget: budget });
+const started = performance.now();
+const result = await engine.stylize({ content, styles: [{ image: style }] }, options, {
+  onProgress: (event) => {
+    if (event.iteration % 10 === 0) process.stderr.write(`[seams] ${event.iteration}/${event.iterations}\n`);
+  },
+});
+engine.dispose();
+const seconds = (performance.now() - started) / 1000;
+const pass = result.plan.passes.at(-1)!;
+if (!pass.tiles) throw new Error('the plan did not tile the pass: nothing to measure');
+const image = await decodeImage(result.image);
+const tiles = tileGrid(image, pass.tiles);
+
+/** |I(x+1) − I(x)| summed over channels, for every horizontal neighbour pair (and the same vertically). */
+function steps(picture: RgbImage, horizontal: boolean): { at: (x: number, y: number) => number } {
+  const { data, width } = picture;
+  return {
+    at: (x, y) => {
+      const a = (y * width + x) * 3;
+      const b = horizontal ? a + 3 : a + width * 3;
+      return (
+        Math.abs(data[b]! - data[a]!) +
+        Math.abs(data[b + 1]! - data[a + 1]!) +
+        Math.abs(data[b + 2]! - data[a + 2]!)
+      );
+    },
+  };
+}
+
+// Core boundaries: the columns x where a core starts at x + 1, the rows likewise.
+const boundaryColumns = new Set(tiles.map((tile) => tile.core.x - 1).filter((x) => x >= 0));
+const boundaryRows = new Set(tiles.map((tile) => tile.core.y - 1).filter((y) => y >= 0));
+const sums = { border: 0, borderCount: 0, elsewhere: 0, elsewhereCount: 0 };
+for (const horizontal of [true, false]) {
+  const step = steps(image, horizontal);
+  const boundaries = horizontal ? boundaryColumns : boundaryRows;
+  for (let y = 0; y < image.height - (horizontal ? 0 : 1); y++) {
+    for (let x = 0; x < image.width - (horizontal ? 1 : 0); x++) {
+      const value = step.at(x, y);
+      if (boundaries.has(horizontal ? x : y)) {
+        sums.border += value;
+        sums.borderCount++;
+      } else {
+        sums.elsewhere += value;
+        sums.elsewhereCount++;
+      }
+    }
+  }
+}
+const borderMean = sums.border / sums.borderCount;
+const elsewhereMean = sums.elsewhere / sums.elsewhereCount;
+
+// A full-resolution crop centred on the first inner core corner.
+const corner = tiles.find((tile) => tile.core.x > 0 && tile.core.y > 0)!.core;
+const side = Math.min(256, image.width, image.height);
+const left = Math.max(0, Math.min(image.width - side, corner.x - side / 2));
+const top = Math.max(0, Math.min(image.height - side, corner.y - side / 2));
+await mkdir(outDir, { recursive: true });
+const name = `tubingen_starry_${result.width}_tiled`;
+await writeFile(path.join(outDir, `${name}.png`), result.image);
+await sharp(result.image)
+  .extract({ left, top, width: side, height: side })
+  .png()
+  .toFile(path.join(outDir, `${name}_corner_crop.png`));
+process.stdout.write(
+  `${JSON.stringify(
+    {
+      size: options.size,
+      iterations: options.iterations,
+      plan: describePlan(result.plan),
+      tiles: pass.tiles,
+      seconds: Number(seconds.toFixed(1)),
+      losses: result.losses,
+      meanStepOnCoreBoundaries: Number(borderMean.toFixed(3)),
+      meanStepElsewhere: Number(elsewhereMean.toFixed(3)),
+      ratio: Number((borderMean / elsewhereMean).toFixed(4)),
+      crop: { left, top, side, corner: { x: corner.x, y: corner.y } },
+    },
+    null,
+    2,
+  )}\n`,
+);
