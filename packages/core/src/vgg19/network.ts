@@ -72,8 +72,8 @@ export class Vgg19 {
    * pass written out: the forward pass keeps only each ReLU's mask (1 byte a value) and the loss layers'
    * features; autodiff runs on the loss alone, giving its gradient at each loss layer; then, from the deepest
    * layer down, each layer's gradient is made, used and freed (dy·mask through the rotated kernel, pools
-   * un-pooled). tfjs's tape would keep every activation, every gradient and every partial sum to the end:
-   * about 3 × the activations, against about 1 × here (docs/high-resolution.md).
+   * un-pooled). tfjs's tape would keep every activation, every gradient and every partial sum of a gradient
+   * to the end (docs/high-resolution.md compares the two).
    */
   valueAndGrad(
     input: tf.Tensor4D,
