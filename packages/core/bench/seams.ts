@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import {
   describePlan,
+  MIN_LBFGS_HISTORY,
   planJob,
   planningLimits,
   resolveOptions,
@@ -41,10 +42,18 @@ const options: StyleOptionsInput = { size: Number(args.size), iterations: Number
 const content = await readFile(path.join(sharedImages, 'content/tubingen.jpg'));
 const style = await readFile(path.join(sharedImages, 'style/starry_night.jpg'));
 
-// The untiled plan's peak, less one byte, as the budget: the plan then takes the largest tiles that fit.
+// The untiled plan's peak with the fewest L-BFGS pairs it would keep, less one byte, as the budget: the plan
+// then takes the largest tiles that fit.
 const images = { content: await probeImage(content), styles: [await probeImage(style)] };
-const untiled = planJob(resolveOptions(options), images, planningLimits('wasm', Infinity, 'none'));
+const fewest = resolveOptions({ ...options, lbfgsHistory: MIN_LBFGS_HISTORY });
+const untiled = planJob(fewest, images, planningLimits('wasm', Infinity, 'none'));
 const budget = { bytes: untiled.peak.totalBytes - 1, name: 'the seam benchmark budget' };
+const planned = planJob(resolveOptions(options), images, planningLimits('wasm', budget.bytes, budget.name));
+if (!planned.passes.at(-1)!.tiles) {
+  process.stderr.write(`bench:seams: the plan does not tile the pass (${describePlan(planned)})\n`);
+  process.exit(1);
+}
+process.stderr.write(`[seams] plan: ${describePlan(planned)}\n`);
 const engine = await createEngine({ weights: await loadVggWeights(sharedWeights), memoryBudget: budget });
 const started = performance.now();
 const result = await engine.stylize({ content, styles: [{ image: style }] }, options, {
@@ -55,9 +64,8 @@ const result = await engine.stylize({ content, styles: [{ image: style }] }, opt
 engine.dispose();
 const seconds = (performance.now() - started) / 1000;
 const pass = result.plan.passes.at(-1)!;
-if (!pass.tiles) throw new Error('the plan did not tile the pass: nothing to measure');
 const image = await decodeImage(result.image);
-const tiles = tileGrid(image, pass.tiles);
+const tiles = tileGrid(image, pass.tiles!);
 
 /** |I(x+1) − I(x)| summed over channels, for every horizontal neighbour pair (and the same vertically). */
 function steps(picture: RgbImage, horizontal: boolean): { at: (x: number, y: number) => number } {

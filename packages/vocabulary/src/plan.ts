@@ -108,7 +108,7 @@ const TILE_CORES = [1024, 768, 512, 384, 256, 128];
 /** Context on each side of a core: enough that zero padding at the crop's edge barely reaches the core. */
 const TILE_MARGIN = 64;
 /** The fewest L-BFGS pairs worth keeping when memory, not iterations, caps the history. */
-const MIN_LBFGS_HISTORY = 3;
+export const MIN_LBFGS_HISTORY = 3;
 
 /** Width × height after scaling the long side to `longSide` (the engine's resize rounds the same way). */
 export function fitLongSide(size: Size, longSide: number): Size {
