@@ -64,6 +64,9 @@ const result = await engine.stylize({ content, styles: [{ image: style }] }, opt
 engine.dispose();
 const seconds = (performance.now() - started) / 1000;
 const pass = result.plan.passes.at(-1)!;
+const name = `tubingen_starry_${result.width}_tiled`;
+await mkdir(outDir, { recursive: true });
+await writeFile(path.join(outDir, `${name}.png`), result.image);
 const image = await decodeImage(result.image);
 const tiles = tileGrid(image, pass.tiles!);
 
@@ -106,14 +109,13 @@ for (const horizontal of [true, false]) {
 const borderMean = sums.border / sums.borderCount;
 const elsewhereMean = sums.elsewhere / sums.elsewhereCount;
 
-// A full-resolution crop centred on the first inner core corner.
-const corner = tiles.find((tile) => tile.core.x > 0 && tile.core.y > 0)!.core;
+// A full-resolution crop centred where core boundaries meet (or on the one boundary a 2×1 grid has).
+const innerX = tiles.find((tile) => tile.core.x > 0)?.core.x ?? image.width / 2;
+const innerY = tiles.find((tile) => tile.core.y > 0)?.core.y ?? image.height / 2;
+const corner = { x: innerX, y: innerY };
 const side = Math.min(256, image.width, image.height);
-const left = Math.max(0, Math.min(image.width - side, corner.x - side / 2));
-const top = Math.max(0, Math.min(image.height - side, corner.y - side / 2));
-await mkdir(outDir, { recursive: true });
-const name = `tubingen_starry_${result.width}_tiled`;
-await writeFile(path.join(outDir, `${name}.png`), result.image);
+const left = Math.round(Math.max(0, Math.min(image.width - side, corner.x - side / 2)));
+const top = Math.round(Math.max(0, Math.min(image.height - side, corner.y - side / 2)));
 await sharp(result.image)
   .extract({ left, top, width: side, height: side })
   .png()
