@@ -50,7 +50,9 @@ void check(napi_env env, napi_status status, const char* what) {
   if (status != napi_ok) throw JsError{std::string("onednn: ") + what};
 }
 
-float* floatData(napi_env env, napi_value value, size_t expected, const char* name) {
+// The data of a typed array of `type` with `expected` elements.
+void* typedData(napi_env env, napi_value value, size_t expected, napi_typedarray_type wanted,
+                const char* typeName, const char* name) {
   napi_typedarray_type type;
   size_t length;
   void* data;
@@ -58,15 +60,23 @@ float* floatData(napi_env env, napi_value value, size_t expected, const char* na
   size_t offset;
   bool isTypedArray = false;
   check(env, napi_is_typedarray(env, value, &isTypedArray), "napi_is_typedarray");
-  if (!isTypedArray) throw JsError{std::string("onednn: ") + name + " must be a Float32Array"};
+  if (!isTypedArray) throw JsError{std::string("onednn: ") + name + " must be a " + typeName};
   check(env, napi_get_typedarray_info(env, value, &type, &length, &data, &buffer, &offset),
         "napi_get_typedarray_info");
-  if (type != napi_float32_array) throw JsError{std::string("onednn: ") + name + " must be a Float32Array"};
+  if (type != wanted) throw JsError{std::string("onednn: ") + name + " must be a " + typeName};
   if (length != expected) {
     throw JsError{std::string("onednn: ") + name + " has " + std::to_string(length) + " elements, expected " +
                   std::to_string(expected)};
   }
-  return static_cast<float*>(data);
+  return data;
+}
+
+float* floatData(napi_env env, napi_value value, size_t expected, const char* name) {
+  return static_cast<float*>(typedData(env, value, expected, napi_float32_array, "Float32Array", name));
+}
+
+uint8_t* byteData(napi_env env, napi_value value, size_t expected, const char* name) {
+  return static_cast<uint8_t*>(typedData(env, value, expected, napi_uint8_array, "Uint8Array", name));
 }
 
 int64_t intArg(napi_env env, napi_value value, const char* name) {
@@ -372,6 +382,35 @@ napi_value poolGrad(napi_env env, napi_callback_info info) {
 
 // ---------------------------------------------------------------------------------------------------------
 
+// reluMask(y, mask, n): mask[i] = y[i] > 0, the ReLU's gradient mask in a byte a value (the network's
+// hand-written backward pass keeps it instead of the activation). Threaded: the wasm backend's elementwise
+// kernels are not.
+napi_value reluMask(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() -> napi_value {
+    auto a = args(env, info, 3);
+    const int64_t n = intArg(env, a[2], "n");
+    const float* y = floatData(env, a[0], n, "y");
+    uint8_t* mask = byteData(env, a[1], n, "mask");
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < n; i++) mask[i] = y[i] > 0.0f;
+    return nullptr;
+  });
+}
+
+// maskGradient(dy, mask, dz, n): dz[i] = mask[i] ? dy[i] : 0, the gradient through a ReLU.
+napi_value maskGradient(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() -> napi_value {
+    auto a = args(env, info, 4);
+    const int64_t n = intArg(env, a[3], "n");
+    const float* dy = floatData(env, a[0], n, "dy");
+    const uint8_t* mask = byteData(env, a[1], n, "mask");
+    float* dz = floatData(env, a[2], n, "dz");
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < n; i++) dz[i] = mask[i] ? dy[i] : 0.0f;
+    return nullptr;
+  });
+}
+
 // setThreads(n): OpenMP threads for every later kernel (oneDNN's Debian build runs on OpenMP).
 napi_value setThreads(napi_env env, napi_callback_info info) {
   return guarded(env, [&]() -> napi_value {
@@ -418,6 +457,8 @@ napi_value init(napi_env env, napi_value exports) {
       {"conv2d", nullptr, conv2d, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"matMul", nullptr, matMul, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"poolGrad", nullptr, poolGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"reluMask", nullptr, reluMask, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"maskGradient", nullptr, maskGradient, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"newPackedFilter", nullptr, newPackedFilter, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, setThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, describe, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -4,7 +4,7 @@ import '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { selectBackend } from '../src/backend.js';
 import { relativeError } from './fixtures.js';
-import { convBiasRelu, convInputGradient, prepareConv } from '../src/ops/conv.js';
+import { convBiasRelu, convInputGradient, prepareConv, reluMask } from '../src/ops/conv.js';
 
 const shapes = [
   { batch: 1, height: 7, width: 9, inChannels: 3, outChannels: 8 },
@@ -46,7 +46,9 @@ describe.each([
         expect(relativeError(output, expected)).toBeLessThan(1e-5);
 
         const autodiff = tf.grad((input: tf.Tensor4D) => tf.sum(tf.mul(reference(input), upstream)))(x);
-        const mask = tf.greater(output, 0) as tf.Tensor4D;
+        const mask = reluMask(output);
+        expect(mask.dtype).toBe('bool');
+        expect(Array.from(mask.dataSync())).toEqual(Array.from(tf.greater(output, 0).dataSync()));
         expect(relativeError(convInputGradient(upstream, mask, conv), autodiff)).toBeLessThan(1e-5);
         conv.dispose();
       });

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { oneDnnMaskGradient, oneDnnReluMask } from './onednn.js';
 
 /**
  * A VGG layer's 3x3 kernel and bias, with the kernel also stored rotated 180° and with its in/out channels
@@ -38,10 +39,18 @@ export function convBiasRelu(x: tf.Tensor4D, conv: PreparedConv): tf.Tensor4D {
     ) as tf.Tensor4D;
 }
 
+/** The ReLU's gradient mask of a conv output y: y > 0 as bool, a byte a value. */
+export function reluMask(y: tf.Tensor4D): tf.Tensor4D {
+  return (oneDnnReluMask(y) ?? tf.greater(y, 0)) as tf.Tensor4D;
+}
+
 /**
- * d(loss)/dx of y = relu(conv2d(x) + bias) from dy and the ReLU's mask (y > 0): the forward convolution of
+ * d(loss)/dx of y = relu(conv2d(x) + bias) from dy and the ReLU's mask (reluMask): the forward convolution of
  * dy·mask with the rotated kernel. No gradient flows to kernel or bias: we optimise pixels.
  */
 export function convInputGradient(dy: tf.Tensor4D, mask: tf.Tensor4D, conv: PreparedConv): tf.Tensor4D {
-  return tf.tidy(() => tf.conv2d(tf.mul(dy, mask) as tf.Tensor4D, conv.rotatedKernel, 1, 'same'));
+  return tf.tidy(() => {
+    const dz = (oneDnnMaskGradient(dy, mask) ?? tf.mul(dy, mask)) as tf.Tensor4D;
+    return tf.conv2d(dz, conv.rotatedKernel, 1, 'same');
+  });
 }

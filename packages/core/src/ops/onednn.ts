@@ -8,9 +8,9 @@ import { errorMessage } from '@neural-style/vocabulary';
 
 /**
  * oneDNN kernels for the wasm backend: the engine's heavy ops (convolutions, including the input gradient,
- * which `convBiasRelu` turns into a forward convolution, the Gram matrix products and the pooling
- * gradients) run in Debian's libdnnl on AVX-512/AVX2, straight on the tensors in the wasm heap; everything
- * else stays on wasm. The addon (`packages/core/native`) is optional: without libdnnl it is not built and
+ * which `convInputGradient` turns into a forward convolution, the Gram matrix products and the pooling
+ * gradients) run in Debian's libdnnl on AVX-512/AVX2, straight on the tensors in the wasm heap, and the
+ * ReLU masks of the network's backward pass in threaded loops beside them; everything else stays on wasm. The addon (`packages/core/native`) is optional: without libdnnl it is not built and
  * XNNPACK runs every op.
  */
 
@@ -42,6 +42,8 @@ interface OneDnnAddon {
     window: number[],
     max: boolean,
   ): void;
+  reluMask(y: Float32Array, mask: Uint8Array, n: number): void;
+  maskGradient(dy: Float32Array, mask: Uint8Array, dz: Float32Array, n: number): void;
   newPackedFilter(): object;
   setThreads(threads: number): void;
   info(): OneDnnInfo;
@@ -99,24 +101,56 @@ function packedFilterFor(native: OneDnnAddon, filter: tf.TensorInfo): object {
 }
 
 /**
- * Allocates a float32 output and has oneDNN fill it. Heap views are taken after the allocation (a heap that
- * grew for the output has a new buffer); if oneDNN throws, the output is freed again.
+ * Allocates an output (float32 unless said) and has oneDNN fill it. Heap views are taken after the
+ * allocation (a heap that grew for the output has a new buffer); if oneDNN throws, the output is freed again.
  */
-function withOutput(
+function withOutput<Out extends Float32Array | Uint8Array = Float32Array>(
   backend: BackendWasm,
   shape: number[],
-  compute: (view: (info: tf.TensorInfo) => Float32Array, out: Float32Array) => void,
+  compute: (view: (info: tf.TensorInfo) => Float32Array, out: Out) => void,
+  dtype: 'float32' | 'bool' = 'float32',
 ): tf.TensorInfo {
-  const out = backend.makeOutput(shape, 'float32');
+  const out = backend.makeOutput(shape, dtype);
   if (tf.util.sizeFromShape(shape) === 0) return out;
   const view = (info: tf.TensorInfo) => backend.typedArrayFromHeap(info) as Float32Array;
   try {
-    compute(view, view(out));
+    compute(view, backend.typedArrayFromHeap(out) as Out);
   } catch (error) {
     backend.disposeData(out.dataId, true);
     throw error;
   }
   return out;
+}
+
+/** The addon where the oneDNN kernels run the active backend's ops, else null. */
+function activeAddon(): OneDnnAddon | null {
+  const loaded = loadAddon();
+  return oneDnnKernelsActive() && !(loaded instanceof Error) ? loaded : null;
+}
+
+/** y > 0 as a bool tensor, threaded in the addon; null where the oneDNN kernels are not active. */
+export function oneDnnReluMask(y: tf.Tensor): tf.Tensor | null {
+  const native = activeAddon();
+  if (!native || y.dtype !== 'float32') return null;
+  const backend = tf.backend() as BackendWasm;
+  const info = withOutput<Uint8Array>(
+    backend,
+    y.shape,
+    (view, mask) => native.reluMask(view(y), mask, y.size),
+    'bool',
+  );
+  return tf.engine().makeTensorFromTensorInfo(info);
+}
+
+/** dy where the bool mask is set, else 0, threaded in the addon; null where oneDNN is not active. */
+export function oneDnnMaskGradient(dy: tf.Tensor, mask: tf.Tensor): tf.Tensor | null {
+  const native = activeAddon();
+  if (!native || dy.dtype !== 'float32' || mask.dtype !== 'bool' || dy.size !== mask.size) return null;
+  const backend = tf.backend() as BackendWasm;
+  const info = withOutput(backend, dy.shape, (view, dz) => {
+    native.maskGradient(view(dy), backend.typedArrayFromHeap(mask) as Uint8Array, dz, dy.size);
+  });
+  return tf.engine().makeTensorFromTensorInfo(info);
 }
 
 /** A convolution's or pooling's geometry, in the order the addon reads it (its `Window`). */

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { convBiasRelu, convInputGradient, prepareConv, type PreparedConv } from '../ops/conv.js';
+import { convBiasRelu, convInputGradient, prepareConv, reluMask, type PreparedConv } from '../ops/conv.js';
 import {
   StyleTransferError,
   VGG19_CONV_NAMES,
@@ -94,7 +94,7 @@ export class Vgg19 {
       for (let i = 0; i <= deepest; i++) {
         const y = convBiasRelu(x, this.convs[i]!);
         if (!held.has(x)) x.dispose();
-        masks.push(tf.greater(y, 0) as tf.Tensor4D);
+        masks.push(reluMask(y));
         if (wanted.has(this.names[i]!)) {
           features.set(this.names[i]!, y);
           held.add(y);
