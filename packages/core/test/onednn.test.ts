@@ -7,7 +7,13 @@ import { describe, expect, it } from 'vitest';
 import { selectBackend } from '../src/backend.js';
 import { createEngine } from '../src/engine.js';
 import { computeTargets, disposeTargets, styleObjective } from '../src/losses/objective.js';
-import { oneDnnCallCounts, oneDnnInfo, oneDnnUnavailableReason } from '../src/ops/onednn.js';
+import {
+  oneDnnCallCounts,
+  oneDnnInfo,
+  oneDnnMaskGradient,
+  oneDnnReluMask,
+  oneDnnUnavailableReason,
+} from '../src/ops/onednn.js';
 import { randomVggWeights } from '../src/testing.js';
 import { Vgg19, type Pooling } from '../src/vgg19/network.js';
 import { makeImage, paperLayers, relativeError, testLossWeights } from './fixtures.js';
@@ -265,5 +271,28 @@ describe.skipIf(unavailable !== null)('oneDNN kernels against the wasm backendâ€
     // The loss falls, so the optimisation did happen, and follows the XNNPACK run's path closely.
     expect(onednn!.totals.at(-1)!).toBeLessThan(onednn!.totals[0]! / 2);
     expect(relativeError(onednn!.totals, builtin!.totals)).toBeLessThan(1e-3);
+  });
+});
+
+describe.skipIf(unavailable !== null)('the ReLU mask kernels', () => {
+  it('make y > 0 as bool and pass dy where it is set, threaded, as tfjs ops would', async () => {
+    await selectBackend('wasm', { oneDnn: true });
+    const before = tf.memory().numTensors;
+    tf.tidy(() => {
+      const y = tf.relu(tf.randomNormal([1, 9, 7, 5], 0, 1, 'float32', 21));
+      const dy = tf.randomNormal([1, 9, 7, 5], 0, 1, 'float32', 22);
+      const mask = oneDnnReluMask(y)!;
+      expect(mask.dtype).toBe('bool');
+      expect(Array.from(mask.dataSync())).toEqual(Array.from(tf.greater(y, 0).dataSync()));
+      const dz = oneDnnMaskGradient(dy, mask)!;
+      // + 0 makes tfjs's âˆ’0 (a negative dy times 0) the +0 the kernel writes.
+      const values = (t: tf.Tensor) => Array.from(t.dataSync(), (v) => v + 0);
+      expect(values(dz)).toEqual(values(tf.mul(dy, tf.greater(y, 0))));
+    });
+    expect(tf.memory().numTensors).toBe(before);
+    await selectBackend('wasm', { oneDnn: false });
+    const y = tf.ones([2, 2]);
+    expect(oneDnnReluMask(y)).toBeNull();
+    y.dispose();
   });
 });
