@@ -13,7 +13,7 @@ mkdir -p "$out"
 stamp() { echo "[gallery $(date -u +%H:%M:%S)] $*"; }
 
 stamp "the reference pairs and their contact sheet"
-npm run -s bench:quality -- --size 512 --out-dir "$out" --pairs all --sheet docs/images/quality-sheet.png \
+npm run -s bench:quality -- --size 512 --out-dir "$out" --pairs all --sheet docs/images/quality-sheet.jpg \
   > docs/images/quality-sheet.json
 if [ ! -e "$out/tubingen_masked_512.png" ]; then
   stamp "masked: starry_night on the sky, the_scream on the rest"

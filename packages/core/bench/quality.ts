@@ -6,7 +6,7 @@
  *
  *   npm run bench:quality -- [--pairs tubingen_starry,golden_gate_kahlo|all] [--size 256] [--sizes 128,256]
  *                            [--iterations N] [--options '{"styleLoss":"sliced-wasserstein"}']
- *                            [--sheet docs/images/quality-sheet.png] [--out-dir DIR] [--suffix _sw]
+ *                            [--sheet docs/images/quality-sheet.jpg] [--out-dir DIR] [--suffix _sw]
  *
  * --out-dir writes each result (NAME_SIZE{suffix}.png and .json, and beside the reference where there is one:
  * NAME_SIZE{suffix}_vs_reference.jpg) as soon as it is done, and takes a result already
