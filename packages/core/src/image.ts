@@ -13,6 +13,25 @@ export interface RgbImage {
   height: number;
 }
 
+/** A pixel rectangle: one tile's crop, or the whole of an image. */
+export interface Region {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** `region` of a row-major image or feature map `width` positions wide, `channels` values a position. */
+export function cropRows(data: Float32Array, width: number, channels: number, region: Region): Float32Array {
+  const rowLength = region.width * channels;
+  const out = new Float32Array(region.height * rowLength);
+  for (let j = 0; j < region.height; j++) {
+    const from = ((region.y + j) * width + region.x) * channels;
+    out.set(data.subarray(from, from + rowLength), j * rowLength);
+  }
+  return out;
+}
+
 export interface ImageLimits {
   /** Largest accepted width × height of the encoded input, checked from its header before decoding. */
   maxInputPixels?: number;

@@ -1,25 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import sharp from 'sharp';
-import { assertSameAspect, verifyImage, type ImageLimits } from './image.js';
+import { assertSameAspect, cropRows, verifyImage, type ImageLimits, type Region } from './image.js';
 import type { LayerMask } from './losses/gram.js';
 
 /**
  * Spatial masks (Gatys et al. 2017, "Controlling Perceptual Factors in Neural Style Transfer"): grey images,
  * white where a style goes (or, on a style image, the part of the painting to take), soft values blending.
- * Decoded once at their own size; each pass (and each tile of a pass) asks for its own piece at its own
- * size with sizeMask and maskTensor, and each loss layer gets it average-pooled along with the network (maskAtLayer).
+ * Decoded once at their own size; each pass resizes it (sizeMask), each tile of a pass cuts its crop from
+ * that (maskTensor), and each loss layer gets it average-pooled along with the network (maskAtLayer).
  */
 export interface Mask {
   /** Luminance in 0..1, row-major. */
   data: Float32Array;
-  width: number;
-  height: number;
-}
-
-/** A pixel rectangle of a pass: one tile's crop. */
-export interface Region {
-  x: number;
-  y: number;
   width: number;
   height: number;
 }
@@ -59,12 +51,7 @@ export function maskTensor(
   mask: Mask,
   region: Region = { x: 0, y: 0, width: mask.width, height: mask.height },
 ): tf.Tensor4D {
-  const values = new Float32Array(region.width * region.height);
-  for (let j = 0; j < region.height; j++) {
-    const from = (region.y + j) * mask.width + region.x;
-    values.set(mask.data.subarray(from, from + region.width), j * region.width);
-  }
-  return tf.tensor4d(values, [1, region.height, region.width, 1]);
+  return tf.tensor4d(cropRows(mask.data, mask.width, 1, region), [1, region.height, region.width, 1]);
 }
 
 /**

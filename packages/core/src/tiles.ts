@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Size, TileLayout } from '@neural-style/vocabulary';
-import type { RgbImage } from './image.js';
-import { maskTensor, sizeMask, type Mask, type Region } from './masks.js';
+import { cropRows, type Region, type RgbImage } from './image.js';
+import { maskTensor, sizeMask, type Mask } from './masks.js';
 import type { LossWeights } from './losses/objective.js';
 import { totalVariationSum } from './losses/total-variation.js';
 import { gram } from './ops/gram.js';
@@ -20,13 +20,11 @@ import { preprocess } from './vgg19/preprocess.js';
  * the crop, not the image.
  */
 
-type Rect = Region;
-
 export interface Tile {
   /** What the network sees. */
-  crop: Rect;
+  crop: Region;
   /** The part of the image this tile owns (cores partition the image). */
-  core: Rect;
+  core: Region;
   /** Blend weight of each crop pixel; over all tiles the weights of a pixel sum to 1. */
   weights: Float32Array;
 }
@@ -95,15 +93,9 @@ export function tileGrid(image: Size, layout: Pick<TileLayout, 'core' | 'margin'
   return tiles;
 }
 
-function cropImage(image: RgbImage, rect: Rect): tf.Tensor4D {
+function cropImage(image: RgbImage, region: Region): tf.Tensor4D {
   return tf.tidy(() =>
-    preprocess(
-      tf.slice(
-        tf.tensor3d(image.data, [image.height, image.width, 3]),
-        [rect.y, rect.x, 0],
-        [rect.height, rect.width, 3],
-      ),
-    ),
+    preprocess(tf.tensor3d(cropRows(image.data, image.width, 3, region), [region.height, region.width, 3])),
   );
 }
 
@@ -181,15 +173,14 @@ function contentFeatureMaps(
 
 /** The crop's window of a whole-image feature map, as the tensor the crop's features are compared with. */
 function cropFeatures(map: HostFeatures, tile: Tile, scale: number): tf.Tensor4D {
-  const [top, left] = [tile.crop.y / scale, tile.crop.x / scale];
-  const rows = Math.floor(tile.crop.height / scale);
-  const columns = Math.floor(tile.crop.width / scale);
-  const values = new Float32Array(rows * columns * map.channels);
-  for (let row = 0; row < rows; row++) {
-    const from = ((top + row) * map.width + left) * map.channels;
-    values.set(map.values.subarray(from, from + columns * map.channels), row * columns * map.channels);
-  }
-  return tf.tensor4d(values, [1, rows, columns, map.channels]);
+  const region = {
+    x: tile.crop.x / scale,
+    y: tile.crop.y / scale,
+    width: Math.floor(tile.crop.width / scale),
+    height: Math.floor(tile.crop.height / scale),
+  };
+  const values = cropRows(map.values, map.width, map.channels, region);
+  return tf.tensor4d(values, [1, region.height, region.width, map.channels]);
 }
 
 /**
@@ -221,27 +212,10 @@ export function tiledStyleGram(
   const sums = new Map<string, tf.Tensor2D>();
   const positions = new Map<string, number>();
   const tiles = tileGrid(image, layout);
-  // The mask's share of each layer over the whole image: where it is 0 the layer is not masked.
-  const maskedLayers = new Set(layers);
-  if (sized) {
-    const shares = layers.map(() => 0);
-    for (const tile of tiles) {
-      tf.tidy(() => {
-        const pyramid = poolPyramid(maskTensor(sized, tile.crop), blocks);
-        for (const [i, layer] of layers.entries()) {
-          const level = pyramid[blockOf(layer) - 1]!;
-          const [, height, width] = level.shape;
-          const { top, left, rows, columns } = coreWindow(tile, 2 ** (blockOf(layer) - 1), { height, width });
-          if (rows > 0 && columns > 0) {
-            shares[i]! += tf.sum(tf.slice(level, [0, top, left, 0], [1, rows, columns, 1])).dataSync()[0]!;
-          }
-        }
-      });
-    }
-    layers.forEach((layer, i) => shares[i]! <= 0 && maskedLayers.delete(layer));
-  } else {
-    maskedLayers.clear();
-  }
+  // A layer where the mask is 0 over every pixel its pooled positions cover is not masked (untiled: Σm = 0).
+  const maskedLayers = new Set(
+    sized ? layers.filter((layer) => coversAny(sized, 2 ** (blockOf(layer) - 1))) : [],
+  );
   for (const tile of tiles) {
     const input = cropImage(image, tile.crop);
     tf.tidy(() => {
@@ -278,6 +252,16 @@ export function tiledStyleGram(
     sum.dispose();
   }
   return grams;
+}
+
+/** Whether the mask is nonzero anywhere in the part of it that `scale`×`scale` 'valid' pooling covers. */
+function coversAny(mask: Mask, scale: number): boolean {
+  const width = Math.floor(mask.width / scale) * scale;
+  const height = Math.floor(mask.height / scale) * scale;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) if (mask.data[y * mask.width + x]! > 0) return true;
+  }
+  return false;
 }
 
 /**

@@ -10,8 +10,8 @@ import { errorMessage } from '@neural-style/vocabulary';
  * oneDNN kernels for the wasm backend: the engine's heavy ops (convolutions, including the input gradient,
  * which `convInputGradient` turns into a forward convolution, the Gram matrix products and the pooling
  * gradients) run in Debian's libdnnl on AVX-512/AVX2, straight on the tensors in the wasm heap, and the
- * ReLU masks of the network's backward pass in threaded loops beside them; everything else stays on wasm. The addon (`packages/core/native`) is optional: without libdnnl it is not built and
- * XNNPACK runs every op.
+ * ReLU masks of the network's backward pass in threaded loops beside them; everything else stays on wasm.
+ * The addon (`packages/core/native`) is optional: without libdnnl it is not built and XNNPACK runs every op.
  */
 
 interface OneDnnAddon {
