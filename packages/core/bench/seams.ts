@@ -70,20 +70,15 @@ await writeFile(path.join(outDir, `${name}.png`), result.image);
 const image = await decodeImage(result.image);
 const tiles = tileGrid(image, pass.tiles!);
 
-/** |I(x+1) − I(x)| summed over channels, for every horizontal neighbour pair (and the same vertically). */
-function steps(picture: RgbImage, horizontal: boolean): { at: (x: number, y: number) => number } {
-  const { data, width } = picture;
-  return {
-    at: (x, y) => {
-      const a = (y * width + x) * 3;
-      const b = horizontal ? a + 3 : a + width * 3;
-      return (
-        Math.abs(data[b]! - data[a]!) +
-        Math.abs(data[b + 1]! - data[a + 1]!) +
-        Math.abs(data[b + 2]! - data[a + 2]!)
-      );
-    },
-  };
+/** |I(next) − I(x, y)| summed over channels, `next` being the pixel right of (x, y) or below it. */
+function step({ data, width }: RgbImage, x: number, y: number, horizontal: boolean): number {
+  const a = (y * width + x) * 3;
+  const b = horizontal ? a + 3 : a + width * 3;
+  return (
+    Math.abs(data[b]! - data[a]!) +
+    Math.abs(data[b + 1]! - data[a + 1]!) +
+    Math.abs(data[b + 2]! - data[a + 2]!)
+  );
 }
 
 // Core boundaries: the columns x where a core starts at x + 1, the rows likewise.
@@ -91,11 +86,10 @@ const boundaryColumns = new Set(tiles.map((tile) => tile.core.x - 1).filter((x) 
 const boundaryRows = new Set(tiles.map((tile) => tile.core.y - 1).filter((y) => y >= 0));
 const sums = { border: 0, borderCount: 0, elsewhere: 0, elsewhereCount: 0 };
 for (const horizontal of [true, false]) {
-  const step = steps(image, horizontal);
   const boundaries = horizontal ? boundaryColumns : boundaryRows;
   for (let y = 0; y < image.height - (horizontal ? 0 : 1); y++) {
     for (let x = 0; x < image.width - (horizontal ? 1 : 0); x++) {
-      const value = step.at(x, y);
+      const value = step(image, x, y, horizontal);
       if (boundaries.has(horizontal ? x : y)) {
         sums.border += value;
         sums.borderCount++;
