@@ -373,8 +373,8 @@ export interface components {
          */
         learningRate: number;
         /**
-         * @description L-BFGS history size (correction pairs kept).
-         * @default 100
+         * @description L-BFGS history size (correction pairs kept; 2 image-sized vectors each). jcjohnson/neural-style keeps 100; 16 ends within 0.2% of its loss.
+         * @default 16
          */
         lbfgsHistory: number;
         /**
@@ -655,8 +655,8 @@ export interface components {
          */
         learningRate: number;
         /**
-         * @description L-BFGS history size (correction pairs kept).
-         * @default 100
+         * @description L-BFGS history size (correction pairs kept; 2 image-sized vectors each). jcjohnson/neural-style keeps 100; 16 ends within 0.2% of its loss.
+         * @default 16
          */
         lbfgsHistory: number;
         /**
@@ -1050,8 +1050,8 @@ export interface components {
          */
         learningRate: number;
         /**
-         * @description L-BFGS history size (correction pairs kept).
-         * @default 100
+         * @description L-BFGS history size (correction pairs kept; 2 image-sized vectors each). jcjohnson/neural-style keeps 100; 16 ends within 0.2% of its loss.
+         * @default 16
          */
         lbfgsHistory: number;
         /**
@@ -1332,8 +1332,8 @@ export interface components {
          */
         learningRate: number;
         /**
-         * @description L-BFGS history size (correction pairs kept).
-         * @default 100
+         * @description L-BFGS history size (correction pairs kept; 2 image-sized vectors each). jcjohnson/neural-style keeps 100; 16 ends within 0.2% of its loss.
+         * @default 16
          */
         lbfgsHistory: number;
         /**

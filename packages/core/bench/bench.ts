@@ -25,7 +25,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { BackendChoice } from '../src/backend.js';
-import { describePlan, errorMessage, planPasses, STYLE_LOSS_NAMES } from '@neural-style/vocabulary';
+import {
+  describePlan,
+  errorMessage,
+  planPasses,
+  resolveOptions,
+  STYLE_LOSS_NAMES,
+} from '@neural-style/vocabulary';
 import { runJob, type JobOutcome, type JobReport, type JobSpec } from './jobs.js';
 
 const USAGE = 'see the header of packages/core/bench/bench.ts';
@@ -148,7 +154,7 @@ const pytorchScript = path.join(path.dirname(fileURLToPath(import.meta.url)), 'p
 
 function runPytorch(
   runner: PytorchRunner,
-  config: { width: number; height: number; optimizer: string; pooling: string },
+  config: { width: number; height: number; optimizer: string; pooling: string; lbfgsHistory: number },
 ): PytorchResult | { error: string } {
   const run = spawnSync(
     runner.python,
@@ -157,6 +163,7 @@ function runPytorch(
       ...['--shapes', `${config.width}x${config.height}`],
       ...['--optimizers', config.optimizer, '--poolings', config.pooling],
       ...['--iterations', String(iterations), '--warmup', String(warmup), '--threads', String(threads)],
+      ...['--history', String(config.lbfgsHistory)],
     ],
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
   );
@@ -236,7 +243,7 @@ async function configurations(pytorch: PytorchRunner | undefined) {
           results.push(ours);
           continue;
         }
-        const reference = runPytorch(pytorch, ours);
+        const reference = runPytorch(pytorch, { ...ours, lbfgsHistory: resolveOptions({}).lbfgsHistory });
         const ratio = 'error' in reference ? null : round(seconds / reference.secondsPerIteration, 2);
         log(
           `${label} PyTorch: ${'error' in reference ? reference.error : `${reference.secondsPerIteration} s/it, ratio ${ratio}`}`,
@@ -374,7 +381,13 @@ async function highres(pytorch: PytorchRunner | undefined) {
     const last = report.plan.passes.at(-1)!;
     const reference =
       pytorch && size <= 1024
-        ? runPytorch(pytorch, { width: last.width, height: last.height, optimizer: 'lbfgs', pooling: 'avg' })
+        ? runPytorch(pytorch, {
+            width: last.width,
+            height: last.height,
+            optimizer: 'lbfgs',
+            pooling: 'avg',
+            lbfgsHistory: last.lbfgsHistory,
+          })
         : undefined;
     results.push({ ...ours, ...(reference && { pytorch: reference }) });
   }

@@ -3,7 +3,7 @@
 
 VGG19 up to conv5_1 (random He-initialised weights: speed does not depend on the values), content loss at
 conv4_2, Gram style losses at conv1_1..conv5_1, one iteration = forward + backward w.r.t. the pixels + an
-optimiser step (Adam, or L-BFGS with history 100 and one function evaluation per step, as
+optimiser step (Adam, or L-BFGS with --history pairs and one function evaluation per step, as
 jcjohnson/neural-style counts them). Prints one JSON object with the median seconds per iteration.
 
 Needs Debian's python3-torch (and libopenblas0-openmp for fast BLAS); Debian's torch lives in
@@ -91,7 +91,7 @@ def parse_shape(text):
     return int(width), int(height or width)
 
 
-def seconds_per_iteration(weights, width, height, optimizer_name, pooling, iterations, warmup):
+def seconds_per_iteration(weights, width, height, optimizer_name, pooling, iterations, warmup, history):
     generator = torch.Generator().manual_seed(1)
     content_image = torch.rand(1, 3, height, width, generator=generator) * 255 - 128
     style_image = torch.rand(1, 3, height, width, generator=generator) * 255 - 128
@@ -106,7 +106,7 @@ def seconds_per_iteration(weights, width, height, optimizer_name, pooling, itera
         optimizer = torch.optim.Adam([image], lr=10)
     else:
         optimizer = torch.optim.LBFGS(
-            [image], lr=1, max_iter=1, history_size=100, tolerance_grad=-1, tolerance_change=-1
+            [image], lr=1, max_iter=1, history_size=history, tolerance_grad=-1, tolerance_change=-1
         )
 
     def closure():
@@ -134,6 +134,7 @@ def main():
     parser.add_argument("--iterations", type=int, default=10, help="timed iterations (median is reported)")
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--threads", type=int, default=os.cpu_count())
+    parser.add_argument("--history", type=int, default=16, help="L-BFGS pairs (our engine's default)")
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -143,7 +144,7 @@ def main():
         for optimizer_name in args.optimizers:
             for pooling in args.poolings:
                 seconds, cpu_seconds = seconds_per_iteration(
-                    weights, width, height, optimizer_name, pooling, args.iterations, args.warmup
+                    weights, width, height, optimizer_name, pooling, args.iterations, args.warmup, args.history
                 )
                 results.append({
                     "size": max(width, height),
@@ -151,6 +152,7 @@ def main():
                     "height": height,
                     "optimizer": optimizer_name,
                     "pooling": pooling,
+                    **({"lbfgsHistory": args.history} if optimizer_name == "lbfgs" else {}),
                     "secondsPerIteration": round(seconds, 4),
                     # CPU time of all threads: less sensitive than wall time to other jobs on a shared machine.
                     "cpuSecondsPerIteration": round(cpu_seconds, 4),

@@ -14,7 +14,7 @@ const images = { content: { width: 1024, height: 768 }, styles: [{ width: 800, h
 
 describe('planJob', () => {
   it('keeps small jobs in one untiled pass with the full history', () => {
-    const plan = planJob(resolveOptions({ size: 256 }), images, limits);
+    const plan = planJob(resolveOptions({ size: 256, lbfgsHistory: 100 }), images, limits);
     expect(plan.passes).toHaveLength(1);
     expect(plan.passes[0]).toMatchObject({ width: 256, height: 192, lbfgsHistory: 100 });
     expect(plan.passes[0]!.tiles).toBeUndefined();

@@ -4,7 +4,7 @@ import { strongWolfe } from './line-search.js';
 import { evaluate, type Objective, type Optimizer, type StepResult } from './optimizer.js';
 
 export interface LbfgsOptions {
-  /** Correction pairs kept (jcjohnson/neural-style default: 100). */
+  /** Correction pairs kept (jcjohnson/neural-style keeps 100; see docs/defaults.md). */
   historySize: number;
   lineSearch: 'none' | 'strongWolfe';
   /** Step size; 1 as in torch's optim.lbfgs. */
