@@ -373,7 +373,7 @@ export interface components {
          */
         learningRate: number;
         /**
-         * @description L-BFGS history size (correction pairs kept; 2 image-sized vectors each). jcjohnson/neural-style keeps 100; 16 ends within 0.2% of its loss.
+         * @description L-BFGS history size (correction pairs kept; 2 image-sized vectors each). jcjohnson/neural-style keeps 100; docs/defaults.md measures why 16 is enough.
          * @default 16
          */
         lbfgsHistory: number;
@@ -655,7 +655,7 @@ export interface components {
          */
         learningRate: number;
         /**
-         * @description L-BFGS history size (correction pairs kept; 2 image-sized vectors each). jcjohnson/neural-style keeps 100; 16 ends within 0.2% of its loss.
+         * @description L-BFGS history size (correction pairs kept; 2 image-sized vectors each). jcjohnson/neural-style keeps 100; docs/defaults.md measures why 16 is enough.
          * @default 16
          */
         lbfgsHistory: number;
@@ -1050,7 +1050,7 @@ export interface components {
          */
         learningRate: number;
         /**
-         * @description L-BFGS history size (correction pairs kept; 2 image-sized vectors each). jcjohnson/neural-style keeps 100; 16 ends within 0.2% of its loss.
+         * @description L-BFGS history size (correction pairs kept; 2 image-sized vectors each). jcjohnson/neural-style keeps 100; docs/defaults.md measures why 16 is enough.
          * @default 16
          */
         lbfgsHistory: number;
@@ -1332,7 +1332,7 @@ export interface components {
          */
         learningRate: number;
         /**
-         * @description L-BFGS history size (correction pairs kept; 2 image-sized vectors each). jcjohnson/neural-style keeps 100; 16 ends within 0.2% of its loss.
+         * @description L-BFGS history size (correction pairs kept; 2 image-sized vectors each). jcjohnson/neural-style keeps 100; docs/defaults.md measures why 16 is enough.
          * @default 16
          */
         lbfgsHistory: number;
