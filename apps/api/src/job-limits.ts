@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import {
   fitLongSide,
   minimumInputSide,
-  planPasses,
+  type JobPlan,
   type Size,
   type StyleOptions,
 } from '@neural-style/vocabulary';
@@ -12,9 +12,9 @@ import { ProblemError } from './problem.js';
 /**
  * Refuses at submission what the engine would refuse in the worker: at some pass, the content (resized to
  * the pass's long side) or a style image (resized to styleScale × that) too small for the deepest
- * requested layer. The same sizes as the engine: planPasses, fitLongSide, minimumInputSide.
+ * requested layer. The same sizes as the engine: the plan's passes, fitLongSide, minimumInputSide.
  */
-export function assertImagesLargeEnough(options: StyleOptions, content: Size, styles: readonly Size[]): void {
+export function assertImagesLargeEnough(options: StyleOptions, plan: JobPlan, styles: readonly Size[]): void {
   const layers = [...options.contentLayers, ...options.styleLayers];
   const minimumSide = minimumInputSide(layers);
   const deepest = [...layers].sort().at(-1);
@@ -26,8 +26,8 @@ export function assertImagesLargeEnough(options: StyleOptions, content: Size, st
       errors: [{ path: `options.${field}`, message }],
     });
   };
-  for (const pass of planPasses(options)) {
-    const contentSize = fitLongSide(content, pass.longSide);
+  for (const pass of plan.passes) {
+    const contentSize = { width: pass.width, height: pass.height };
     if (Math.min(contentSize.width, contentSize.height) < minimumSide) {
       const field = options.multiscale ? 'multiscaleMinSize' : 'size';
       refuse('content image', contentSize, pass.longSide, field, `raise ${field} or use shallower layers`);
@@ -50,15 +50,10 @@ export function assertImagesLargeEnough(options: StyleOptions, content: Size, st
 
 /**
  * What a job holds a worker for, in megapixel-iterations: output pixels × iterations, summed over the
- * passes planPasses makes (multiscale passes included).
+ * plan's passes (multiscale passes included).
  */
-export function jobCost(options: StyleOptions, content: Size): number {
-  let pixelIterations = 0;
-  for (const pass of planPasses(options)) {
-    const { width, height } = fitLongSide(content, pass.longSide);
-    pixelIterations += width * height * pass.iterations;
-  }
-  return pixelIterations / 1e6;
+export function jobCost(plan: JobPlan): number {
+  return plan.passes.reduce((sum, pass) => sum + pass.width * pass.height * pass.iterations, 0) / 1e6;
 }
 
 const formatCost = (cost: number) => (cost < 10 ? cost.toPrecision(2) : String(Math.round(cost)));

@@ -422,22 +422,15 @@ export async function validateSubmission(
     }),
   );
   const { options } = submission;
-  assertImagesLargeEnough(
-    options,
-    content.size,
-    styles.map((style) => style.size),
-  );
-  const cost = jobCost(options, content.size);
-  assertJobCost(options, cost, config);
+  const styleSizes = styles.map((style) => style.size);
   const jobPlan = plan(
     options,
-    {
-      content: content.size,
-      styles: styles.map((style) => style.size),
-      masks: withMasks.filter((style) => style.mask).length,
-    },
+    { content: content.size, styles: styleSizes, masks: withMasks.filter((style) => style.mask).length },
     config,
   );
+  assertImagesLargeEnough(options, jobPlan, styleSizes);
+  const cost = jobCost(jobPlan);
+  assertJobCost(options, cost, config);
   try {
     assertTilingSupports(jobPlan, options);
   } catch (error) {

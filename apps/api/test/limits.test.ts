@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { resolveOptions } from '@neural-style/vocabulary';
+import {
+  planJob,
+  planningLimits,
+  resolveOptions,
+  type Size,
+  type StyleOptions,
+} from '@neural-style/vocabulary';
 import { preferredWaitSeconds } from '../src/prefer.js';
 import { assertImagesLargeEnough, jobCost } from '../src/job-limits.js';
 
@@ -33,18 +39,23 @@ describe('Prefer: wait (RFC 7240)', () => {
   });
 });
 
+const planOf = (options: StyleOptions, content: Size, styles: Size[] = [content]) =>
+  planJob(options, { content, styles }, planningLimits('wasm', Infinity, 'no budget'));
+
 describe('job cost', () => {
   it('is output pixels × iterations over every pass, in millions', () => {
-    expect(jobCost(resolveOptions({ size: 400, iterations: 500 }), { width: 400, height: 300 })).toBe(60);
-    // Multiscale 256 → 512: 256x192 × 100 + 512x384 × 50.
+    expect(jobCost(planOf(resolveOptions({ size: 400, iterations: 500 }), { width: 400, height: 300 }))).toBe(
+      60,
+    );
+    // Multiscale 256 → 512: 256x192 × 100 + 512x384 × 40.
     const multiscale = resolveOptions({
       size: 512,
       iterations: 100,
       multiscale: true,
       multiscaleMinSize: 256,
     });
-    expect(jobCost(multiscale, { width: 800, height: 600 })).toBeCloseTo(
-      (256 * 192 * 100 + 512 * 384 * 50) / 1e6,
+    expect(jobCost(planOf(multiscale, { width: 800, height: 600 }))).toBeCloseTo(
+      (256 * 192 * 100 + 512 * 384 * 40) / 1e6,
     );
   });
 });
@@ -52,17 +63,17 @@ describe('job cost', () => {
 describe('images large enough for the requested layers', () => {
   const wide = { width: 64, height: 48 };
   it('refuses the pass where the content is too small, and a style too small at its scale', () => {
-    expect(() => assertImagesLargeEnough(resolveOptions({ size: 16 }), wide, [wide])).toThrow(/16x12/);
-    expect(() => assertImagesLargeEnough(resolveOptions({ size: 22 }), wide, [wide])).not.toThrow();
-    expect(() =>
-      assertImagesLargeEnough(resolveOptions({ size: 64 }), wide, [{ width: 200, height: 10 }]),
-    ).toThrow(/style image 1 is 64x3/);
-    expect(() =>
-      assertImagesLargeEnough(
-        resolveOptions({ size: 16, styleLayers: ['conv1_1'], contentLayers: ['conv4_2'] }),
-        wide,
-        [wide],
-      ),
+    const check =
+      (options: StyleOptions, styles: Size[] = [wide]) =>
+      () =>
+        assertImagesLargeEnough(options, planOf(options, wide, styles), styles);
+    expect(check(resolveOptions({ size: 16 }))).toThrow(/16x12/);
+    expect(check(resolveOptions({ size: 22 }))).not.toThrow();
+    expect(check(resolveOptions({ size: 64 }), [{ width: 200, height: 10 }])).toThrow(
+      /style image 1 is 64x3/,
+    );
+    expect(
+      check(resolveOptions({ size: 16, styleLayers: ['conv1_1'], contentLayers: ['conv4_2'] })),
     ).not.toThrow();
   });
 });

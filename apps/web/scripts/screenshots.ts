@@ -1,6 +1,6 @@
 /**
  * docs/images/web-running.png and web-done.png: the page painting Tübingen in the style of The Starry
- * Night with the real VGG19 weights, mid-run and at the end. Needs ../shared (weights and images),
+ * Night with the real VGG19 weights, coarse to fine (128 then 256 px), in its second pass and at the end. Needs ../shared (weights and images),
  * Redis and Chromium; run with `nice -n 10 npm run screenshots -w @neural-style/web`.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -14,8 +14,11 @@ import { buildPage, launchChromium, listenApi, webDir } from '../test/support/br
 const repoRoot = path.resolve(webDir, '../..');
 const shared = path.resolve(repoRoot, process.env.SHARED_DIR ?? '../shared');
 const SIZE = 256;
+const MULTISCALE_MIN_SIZE = 128;
+/** Of the first pass; the second gets ITERATION_DECAY times fewer. */
 const ITERATIONS = 100;
-const MID_RUN = 0.4;
+/** Into the second pass, so that the progress line shows "pass 2 of 2" and the ETA over the plan. */
+const SECOND_PASS_SHOT = ITERATIONS + 12;
 
 async function main(): Promise<void> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'web-shots-'));
@@ -49,16 +52,21 @@ async function main(): Promise<void> {
       .setInputFiles(path.join(shared, 'images/style/starry_night.jpg'));
     await tab.getByLabel('Size', { exact: true }).fill(String(SIZE));
     await tab.getByLabel('Iterations', { exact: true }).fill(String(ITERATIONS));
+    await tab.getByText('More options').click();
+    await tab.getByLabel('Multiscale', { exact: true }).check();
+    await tab.getByLabel('Multiscale min size', { exact: true }).fill(String(MULTISCALE_MIN_SIZE));
+    // Folded again, so that the screenshots show the run rather than every option.
+    await tab.getByText('More options').click();
     await tab.getByRole('button', { name: 'Stylize' }).click();
 
-    // Mid-run: past MID_RUN of the iterations with a snapshot of that stage on screen.
+    // In the second pass, with a snapshot of that stage on screen.
     await tab.waitForFunction(
       (threshold) => {
         const image = document.querySelector<HTMLImageElement>('img[alt^="Latest snapshot"]');
         const iteration = Number(/iteration (\d+)/.exec(image?.alt ?? '')?.[1] ?? 0);
         return image?.complete && image.naturalWidth > 0 && iteration >= threshold;
       },
-      ITERATIONS * MID_RUN,
+      SECOND_PASS_SHOT,
       { timeout: 20 * 60_000, polling: 500 },
     );
     await save(await tab.screenshot({ fullPage: true }), 'web-running.png');

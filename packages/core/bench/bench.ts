@@ -24,13 +24,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { BackendChoice } from '../src/backend.js';
 import {
   describePlan,
   errorMessage,
   planPasses,
   resolveOptions,
   STYLE_LOSS_NAMES,
+  type BackendChoice,
 } from '@neural-style/vocabulary';
 import { runJob, type JobOutcome, type JobReport, type JobSpec } from './jobs.js';
 
@@ -343,14 +343,22 @@ async function highres(pytorch: PytorchRunner | undefined) {
   const results = [];
   for (const size of sizes) {
     const label = `${size}px highres`;
-    const outcome = await job({ label, threads, size, iterations, optimizer: 'lbfgs', pooling: 'avg' });
+    const outcome = await job({
+      label,
+      threads,
+      size,
+      iterations,
+      optimizer: 'lbfgs',
+      pooling: 'avg',
+      styleLoss: 'gram',
+    });
     if (!outcome.message.ok) {
       results.push({ size, error: outcome.message.error });
       continue;
     }
     const report = outcome.message.report;
     const seconds = passSeconds(report);
-    // The default run has the same passes with 500, 250, ... iterations.
+    // The default run has the same passes with 500, 200, 80, ... iterations.
     const defaultPlan = planPasses({ size, iterations: 500, multiscale: false, multiscaleMinSize: 256 });
     const estimatedDefaultSeconds = round(
       defaultPlan.reduce((sum, pass, index) => sum + pass.iterations * (seconds[index] ?? NaN), 0),
@@ -367,6 +375,9 @@ async function highres(pytorch: PytorchRunner | undefined) {
         tiles: pass.tiles ?? null,
         lbfgsHistory: pass.lbfgsHistory,
         estimatedPeakMB: Math.round(pass.memory.totalBytes / 1e6),
+        sampledRssMB: Math.round(
+          Math.max(...report.progress.filter((event) => event.pass === index).map((event) => event.rssMB)),
+        ),
         secondsPerIteration: seconds[index],
       })),
       describedPlan: describePlan(report.plan),
@@ -438,7 +449,7 @@ console.log(
         gflops:
           'conv only: 2*H*W*9*Cin*Cout per conv up to conv5_1, x2 for the input gradient; gflopsWithGram adds FtF and its gradient (4*C^2*M per style layer)',
         peakRss:
-          'peakRssMB: maxRSS of the job process (one per configuration), weight loading included; iterationRssMB: largest RSS sampled at the onProgress events',
+          'MB = 10^6 bytes (files before 2026-12-02 say MB for MiB). peakRssMB: maxRSS of the job process (one per configuration), weight loading included; iterationRssMB (sampledRssMB per pass): largest RSS sampled at the onProgress events',
       },
       ...(pytorch && {
         pytorch:

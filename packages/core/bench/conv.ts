@@ -9,7 +9,8 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
-import { selectBackend, type BackendChoice } from '../src/backend.js';
+import type { BackendChoice } from '@neural-style/vocabulary';
+import { selectBackend } from '../src/backend.js';
 import { prepareConv } from '../src/ops/conv.js';
 
 const { values: args } = parseArgs({

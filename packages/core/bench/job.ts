@@ -9,10 +9,9 @@ import os from 'node:os';
 import sharp from 'sharp';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { createEngine } from '../src/engine.js';
-import type { BackendChoice } from '../src/backend.js';
 import { oneDnnInfo } from '../src/ops/onednn.js';
 import { randomVggWeights } from '../src/testing.js';
-import { errorMessage, resolveOptions } from '@neural-style/vocabulary';
+import { errorMessage, resolveOptions, type BackendChoice } from '@neural-style/vocabulary';
 import { loadVggWeights } from '../src/vgg19/load-weights.js';
 import type { ConvWeights } from '../src/vgg19/weights.js';
 import { sharedImages, sharedWeights, type JobMessage, type JobReport, type JobSpec } from './jobs.js';
@@ -117,7 +116,7 @@ async function run(spec: JobSpec): Promise<JobReport> {
             pass: event.pass.index,
             ms: performance.now(),
             cpuMs: (cpu.user + cpu.system) / 1000,
-            rssMB: process.memoryUsage().rss / 2 ** 20,
+            rssMB: process.memoryUsage().rss / 1e6,
           });
           if (event.iteration % 5 === 0) {
             process.stderr.write(
@@ -138,7 +137,7 @@ async function run(spec: JobSpec): Promise<JobReport> {
       gflopPerIteration: gflopPerIteration(weights, size.width, size.height),
       progress,
       processMs: performance.now(),
-      peakRssMB: process.resourceUsage().maxRSS / 1024,
+      peakRssMB: (process.resourceUsage().maxRSS * 1024) / 1e6,
       finalLoss: result.losses.total,
       plan: result.plan,
       loadAverage,

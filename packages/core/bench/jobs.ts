@@ -2,10 +2,8 @@
 import { fork } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { StyleLossName } from '@neural-style/vocabulary';
-import type { BackendChoice } from '../src/backend.js';
+import type { BackendChoice, JobPlan, StyleLossName } from '@neural-style/vocabulary';
 import type { BackendInfo } from '../src/types.js';
-import type { JobPlan } from '@neural-style/vocabulary';
 import type { OneDnnInfo } from '../src/ops/onednn.js';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));

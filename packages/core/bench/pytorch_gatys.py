@@ -159,7 +159,7 @@ def main():
                     # Backward w.r.t. the input costs the same as the forward pass.
                     "gflops": round(2 * forward_gflop(width, height) / seconds, 1),
                     # The process's peak so far (one configuration per call gives that configuration's).
-                    "peakRssMB": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+                    "peakRssMB": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6),
                 })
     print(json.dumps({
         "engine": "pytorch",

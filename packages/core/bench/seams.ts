@@ -2,9 +2,12 @@
  * Tile seams on real weights: runs Tübingen × Starry Night with the defaults at --size, in tiles (a memory
  * budget just below the untiled pass's estimate makes the plan tile it), then compares the picture's mean
  * gradient magnitude on the tile cores' boundaries with the mean everywhere else, and writes the picture and a
- * full-resolution crop around a core corner. Prints one JSON object. Needs ../shared. See docs/high-resolution.md.
+ * full-resolution crop around a core corner. With --image and --events, measures a picture a CLI run made
+ * instead, on the tile grid of its last pass (the plan in the start event of its `--json` output). Prints one
+ * JSON object. Needs ../shared. See docs/high-resolution.md.
  *
- *   npm run bench:seams -- [--size 512] [--iterations 100] [--out-dir docs/images/seams]
+ *   npm run bench:seams -- [--size 512] [--iterations 100] [--out-dir docs/images/seams] [--crop 256]
+ *   npm run bench:seams -- --image out.png --events run.jsonl [--crop 512]
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -13,10 +16,13 @@ import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import {
   describePlan,
+  ESTIMATE_MARGIN,
+  JobPlanSchema,
   MIN_LBFGS_HISTORY,
   planJob,
   planningLimits,
   resolveOptions,
+  type JobPlan,
   type StyleOptionsInput,
 } from '@neural-style/vocabulary';
 import { createEngine } from '../src/engine.js';
@@ -30,6 +36,9 @@ const { values: args } = parseArgs({
     size: { type: 'string', default: '512' },
     iterations: { type: 'string', default: '100' },
     'out-dir': { type: 'string', default: 'docs/images/seams' },
+    image: { type: 'string' },
+    events: { type: 'string' },
+    crop: { type: 'string', default: '256' },
   },
 });
 if (!existsSync(sharedWeights)) {
@@ -38,37 +47,84 @@ if (!existsSync(sharedWeights)) {
 }
 const fromCaller = (file: string): string => path.resolve(process.env.INIT_CWD ?? process.cwd(), file);
 const outDir = fromCaller(args['out-dir']);
-const options: StyleOptionsInput = { size: Number(args.size), iterations: Number(args.iterations) };
 const content = await readFile(path.join(sharedImages, 'content/tubingen.jpg'));
 const style = await readFile(path.join(sharedImages, 'style/starry_night.jpg'));
-
-// The untiled plan's peak with the fewest L-BFGS pairs it would keep, less one byte, as the budget: the plan
-// then takes the largest tiles that fit.
 const images = { content: await probeImage(content), styles: [await probeImage(style)] };
-const fewest = resolveOptions({ ...options, lbfgsHistory: MIN_LBFGS_HISTORY });
-const untiled = planJob(fewest, images, planningLimits('wasm', Infinity, 'none'));
-const budget = { bytes: untiled.peak.totalBytes - 1, name: 'the seam benchmark budget' };
-const planned = planJob(resolveOptions(options), images, planningLimits('wasm', budget.bytes, budget.name));
-if (!planned.passes.at(-1)!.tiles) {
-  process.stderr.write(`bench:seams: the plan does not tile the pass (${describePlan(planned)})\n`);
+
+interface Picture {
+  name: string;
+  bytes: Uint8Array;
+  plan: JobPlan;
+  run?: { iterations: number; seconds: number; losses: unknown };
+}
+
+/** A picture a CLI run made, with the plan its `--json` start event printed. */
+async function measuredPicture(file: string, events: string | undefined): Promise<Picture> {
+  if (!events) {
+    process.stderr.write("bench:seams: --image needs --events (the run's --json output, for its plan)\n");
+    process.exit(2);
+  }
+  const start = (await readFile(fromCaller(events), 'utf8'))
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as { type?: string; plan?: unknown })
+    .find((event) => event.type === 'start');
+  const plan = JobPlanSchema.parse(start?.plan);
+  const name = path.basename(file, path.extname(file));
+  return { name, bytes: await readFile(fromCaller(file)), plan };
+}
+
+/** A run with a budget just below the untiled pass's peak with the fewest pairs: the largest tiles that fit. */
+async function tiledRun(): Promise<Picture> {
+  const options: StyleOptionsInput = { size: Number(args.size), iterations: Number(args.iterations) };
+  const fewest = resolveOptions({ ...options, lbfgsHistory: MIN_LBFGS_HISTORY });
+  const untiled = planJob(fewest, images, planningLimits('wasm', Infinity, 'none'));
+  // The planner sets ESTIMATE_MARGIN of the budget aside.
+  const budget = {
+    bytes: (untiled.peak.totalBytes - 1) / (1 - ESTIMATE_MARGIN),
+    name: 'the seam benchmark budget',
+  };
+  const planned = planJob(resolveOptions(options), images, planningLimits('wasm', budget.bytes, budget.name));
+  if (!planned.passes.at(-1)!.tiles) {
+    process.stderr.write(`bench:seams: the plan does not tile the pass (${describePlan(planned)})\n`);
+    process.exit(1);
+  }
+  process.stderr.write(`[seams] plan: ${describePlan(planned)}\n`);
+  const engine = await createEngine({ weights: await loadVggWeights(sharedWeights), memoryBudget: budget });
+  const started = performance.now();
+  const result = await engine.stylize({ content, styles: [{ image: style }] }, options, {
+    onProgress: (event) => {
+      if (event.iteration % 10 === 0)
+        process.stderr.write(`[seams] ${event.iteration}/${event.iterations}\n`);
+    },
+  });
+  engine.dispose();
+  const seconds = Number(((performance.now() - started) / 1000).toFixed(1));
+  const name = `tubingen_starry_${result.width}_tiled`;
+  await mkdir(outDir, { recursive: true });
+  await writeFile(path.join(outDir, `${name}.png`), result.image);
+  return {
+    name,
+    bytes: result.image,
+    plan: result.plan,
+    run: { iterations: options.iterations!, seconds, losses: result.losses },
+  };
+}
+
+const picture = args.image ? await measuredPicture(args.image, args.events) : await tiledRun();
+const pass = picture.plan.passes.at(-1)!;
+if (!pass.tiles) {
+  process.stderr.write(`bench:seams: the last pass is not tiled (${describePlan(picture.plan)})\n`);
   process.exit(1);
 }
-process.stderr.write(`[seams] plan: ${describePlan(planned)}\n`);
-const engine = await createEngine({ weights: await loadVggWeights(sharedWeights), memoryBudget: budget });
-const started = performance.now();
-const result = await engine.stylize({ content, styles: [{ image: style }] }, options, {
-  onProgress: (event) => {
-    if (event.iteration % 10 === 0) process.stderr.write(`[seams] ${event.iteration}/${event.iterations}\n`);
-  },
-});
-engine.dispose();
-const seconds = (performance.now() - started) / 1000;
-const pass = result.plan.passes.at(-1)!;
-const name = `tubingen_starry_${result.width}_tiled`;
-await mkdir(outDir, { recursive: true });
-await writeFile(path.join(outDir, `${name}.png`), result.image);
-const image = await decodeImage(result.image);
-const tiles = tileGrid(image, pass.tiles!);
+const image = await decodeImage(picture.bytes);
+if (image.width !== pass.width || image.height !== pass.height) {
+  process.stderr.write(
+    `bench:seams: the picture is ${image.width}x${image.height}, the plan's last pass ${pass.width}x${pass.height}\n`,
+  );
+  process.exit(1);
+}
+const tiles = tileGrid(image, pass.tiles);
 
 /** |I(next) − I(x, y)| summed over channels, `next` being the pixel right of (x, y) or below it. */
 function step({ data, width }: RgbImage, x: number, y: number, horizontal: boolean): number {
@@ -107,22 +163,22 @@ const elsewhereMean = sums.elsewhere / sums.elsewhereCount;
 const innerX = tiles.find((tile) => tile.core.x > 0)?.core.x ?? image.width / 2;
 const innerY = tiles.find((tile) => tile.core.y > 0)?.core.y ?? image.height / 2;
 const corner = { x: innerX, y: innerY };
-const side = Math.min(256, image.width, image.height);
+const side = Math.min(Number(args.crop), image.width, image.height);
 const left = Math.round(Math.max(0, Math.min(image.width - side, corner.x - side / 2)));
 const top = Math.round(Math.max(0, Math.min(image.height - side, corner.y - side / 2)));
-await sharp(result.image)
+await mkdir(outDir, { recursive: true });
+await sharp(picture.bytes)
   .extract({ left, top, width: side, height: side })
   .png()
-  .toFile(path.join(outDir, `${name}_corner_crop.png`));
+  .toFile(path.join(outDir, `${picture.name}_corner_crop.png`));
 process.stdout.write(
   `${JSON.stringify(
     {
-      size: options.size,
-      iterations: options.iterations,
-      plan: describePlan(result.plan),
+      size: pass.longSide,
+      picture: picture.name,
+      plan: describePlan(picture.plan),
       tiles: pass.tiles,
-      seconds: Number(seconds.toFixed(1)),
-      losses: result.losses,
+      ...picture.run,
       meanStepOnCoreBoundaries: Number(borderMean.toFixed(3)),
       meanStepElsewhere: Number(elsewhereMean.toFixed(3)),
       ratio: Number((borderMean / elsewhereMean).toFixed(4)),

@@ -55,6 +55,7 @@ export function machineLimits(backend: BackendInfo): MemoryLimits {
     totalLabel: "the host's memory",
     tensorBytes: tensor[0],
     tensorLabel: tensor[1],
+    tensorMemoryOnlyGrows: backend.name === 'wasm',
   };
 }
 

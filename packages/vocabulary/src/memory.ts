@@ -50,6 +50,11 @@ export interface MemoryLimits {
   /** Says which limit totalBytes is and how to raise it (e.g. "WORKER_MEMORY_BUDGET"). */
   totalLabel: string;
   tensorLabel: string;
+  /**
+   * The backend's tensor memory never returns to the process: a WebAssembly.Memory only grows, so once a pass
+   * has grown the wasm heap, every later pass holds that much resident beside its own host memory.
+   */
+  tensorMemoryOnlyGrows: boolean;
 }
 
 /** The wasm32 heap's ceiling: 64 Ki pages of 64 KiB. */
@@ -167,9 +172,10 @@ export function estimatePassMemory(
   const stylePixels = pass.styles.reduce((sum, style) => sum + style.width * style.height, 0);
   // Content (and target) and the result read back as floats, the start image, the style images.
   const images = (3 * pixels + stylePixels) * PIXEL_VECTOR_BYTES;
-  // The whole image's content features and the blended gradient.
+  // The whole image's content features and the blended gradient, twice: each evaluation blends into a new
+  // array, and V8 frees the last one only at its next full collection.
   const tiles = tiled
-    ? layerBytes(pass.image, options.contentLayers, network) + pixels * PIXEL_VECTOR_BYTES
+    ? layerBytes(pass.image, options.contentLayers, network) + 2 * pixels * PIXEL_VECTOR_BYTES
     : 0;
   return {
     tensorBytes,
@@ -209,5 +215,6 @@ export function planningLimits(
     totalLabel: budgetLabel,
     tensorBytes: native ? budgetBytes : WASM_HEAP_BYTES - 2 * weightBytes(network) - WASM_HEAP_RESERVE_BYTES,
     tensorLabel: native ? budgetLabel : 'the wasm32 heap (4 GiB)',
+    tensorMemoryOnlyGrows: !native,
   };
 }

@@ -29,10 +29,18 @@ export interface Pass {
 export const AUTO_MULTISCALE_ABOVE = 1024;
 
 /**
+ * Each pass of a coarse-to-fine run gets this many times fewer iterations than the one before it. A pass
+ * has 4× the pixels of the previous one, so its time grows 1.6× per pass rather than 4×; at 2 (the
+ * hand-run recipe) a default 4096-px run takes about twice as long for a last pass that starts from a
+ * 2048-px answer and mostly sharpens it (docs/high-resolution.md).
+ */
+export const ITERATION_DECAY = 2.5;
+
+/**
  * Coarse-to-fine schedule, the recipe users of jcjohnson/neural-style run by hand: passes at
  * size/2^k .. size (the smallest not below multiscaleMinSize), each started from the upsampled result of
- * the previous one. Large passes start close to the answer, so each gets half the iterations of the one
- * before it: total time grows far slower than the pixel count.
+ * the previous one. Large passes start close to the answer, so each gets ITERATION_DECAY times fewer
+ * iterations than the one before it: total time grows far slower than the pixel count.
  */
 export function planPasses(options: PlanOptions): Pass[] {
   const sizes = [options.size];
@@ -44,7 +52,7 @@ export function planPasses(options: PlanOptions): Pass[] {
   return sizes.map((longSide) => {
     const pass = { longSide, iterations, firstIteration };
     firstIteration += iterations;
-    iterations = Math.max(1, Math.round(iterations / 2));
+    iterations = Math.max(1, Math.round(iterations / ITERATION_DECAY));
     return pass;
   });
 }
@@ -107,6 +115,12 @@ type JobPlanOptions = PlanOptions &
 const TILE_CORES = [1024, 768, 512, 384, 256, 128];
 /** Context on each side of a core: enough that zero padding at the crop's edge barely reaches the core. */
 const TILE_MARGIN = 64;
+/**
+ * Share of each limit the planner leaves free for the estimate's own error: on the real network, measured
+ * peaks came up to 4% over the estimate in tiled passes (docs/high-resolution.md), so a plan right at the
+ * budget would pass it.
+ */
+export const ESTIMATE_MARGIN = 0.1;
 /** The fewest L-BFGS pairs worth keeping when memory, not iterations, caps the history. */
 export const MIN_LBFGS_HISTORY = 3;
 
@@ -131,6 +145,10 @@ export interface JobImages {
  * untiled where it fits the limits, else in the largest tiles that fit, with L-BFGS's history capped by the
  * pass's iterations and, at the smallest tiles, by memory. A run that fits nowhere is refused with
  * MEMORY_LIMIT, naming the limit and what to change — before anything runs.
+ *
+ * Where tensor memory only grows (wasm), a pass's resident peak is its own host memory plus the largest
+ * tensor peak of any pass so far. So passes are planned from the last: each earlier pass's tensors must also
+ * fit beside the host memory of every later one, and each pass's totalBytes is that high-water sum.
  */
 export function planJob(
   options: JobPlanOptions,
@@ -138,15 +156,47 @@ export function planJob(
   limits: MemoryLimits,
   network: NetworkShape = { widths: VGG19_WIDTHS },
 ): JobPlan {
-  const passes = planPasses(options).map((pass) => planPass(options, pass, images, limits, network));
-  const peak = passes.reduce(
+  const passes = planPasses(options);
+  const planned: PlannedPass[] = [];
+  const usable = (bytes: number) => bytes * (1 - ESTIMATE_MARGIN);
+  let tensorCap = { bytes: usable(limits.tensorBytes), label: limits.tensorLabel };
+  for (const pass of [...passes].reverse()) {
+    const capped = {
+      ...limits,
+      tensorBytes: tensorCap.bytes,
+      tensorLabel: tensorCap.label,
+      totalBytes: usable(limits.totalBytes),
+    };
+    const next = planPass(options, pass, images, capped, network);
+    planned.unshift(next);
+    const room = usable(limits.totalBytes) - hostBytes(next.memory);
+    if (limits.tensorMemoryOnlyGrows && room < tensorCap.bytes) {
+      tensorCap = {
+        bytes: room,
+        label: `what ${limits.totalLabel} leaves for tensors beside the ${next.width}x${next.height} pass (the wasm heap never shrinks)`,
+      };
+    }
+  }
+  let highWater = 0;
+  const withHighWater = planned.map((pass) => {
+    if (!limits.tensorMemoryOnlyGrows) return pass;
+    highWater = Math.max(highWater, pass.memory.tensorBytes);
+    return { ...pass, memory: { ...pass.memory, totalBytes: hostBytes(pass.memory) + highWater } };
+  });
+  return { passes: withHighWater, peak: peakOf(withHighWater) };
+}
+
+/** What a pass holds outside the backend's tensor memory: the process, the weights' copies, host images. */
+const hostBytes = (memory: MemoryEstimate) => memory.totalBytes - memory.tensorBytes;
+
+function peakOf(passes: readonly PlannedPass[]): MemoryEstimate {
+  return passes.reduce(
     (max, pass) => ({
       tensorBytes: Math.max(max.tensorBytes, pass.memory.tensorBytes),
       totalBytes: Math.max(max.totalBytes, pass.memory.totalBytes),
     }),
     { tensorBytes: 0, totalBytes: 0 },
   );
-  return { passes, peak };
 }
 
 function planPass(
@@ -194,6 +244,9 @@ function planPass(
   throw memoryLimitError(pass, image, memory, limits, options);
 }
 
+/** `limits` here are the usable shares: scaled back, the limit reads as configured. */
+const withMargin = (bytes: number) => bytes / (1 - ESTIMATE_MARGIN);
+
 function memoryLimitError(
   pass: Pass,
   image: Size,
@@ -212,7 +265,7 @@ function memoryLimitError(
   ].join(', ');
   return new StyleTransferError(
     'MEMORY_LIMIT',
-    `the ${image.width}x${image.height} pass (long side ${pass.longSide}) needs about ${formatBytes(need)}, over ${label} of ${formatBytes(limit)} even in the smallest tiles; lower ${lower}`,
+    `the ${image.width}x${image.height} pass (long side ${pass.longSide}) needs about ${formatBytes(withMargin(need))} (its estimate and a ${ESTIMATE_MARGIN * 100}% margin), over ${label} of ${formatBytes(withMargin(limit))} even in the smallest tiles; lower ${lower}`,
   );
 }
 

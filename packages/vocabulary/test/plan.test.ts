@@ -1,12 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_MEMORY_BUDGET_BYTES,
+  ESTIMATE_MARGIN,
+  estimatePassMemory,
+  fitLongSide,
   planJob,
   planningLimits,
   remainingSeconds,
   resolveOptions,
   StyleTransferError,
   tileExtent,
+  type PlannedPass,
 } from '../src/index.js';
 
 const limits = planningLimits('wasm', DEFAULT_MEMORY_BUDGET_BYTES, 'the budget');
@@ -20,13 +24,13 @@ describe('planJob', () => {
     expect(plan.passes[0]!.tiles).toBeUndefined();
   });
 
-  it('goes coarse to fine and tiles by itself for large sizes, iterations halving per pass', () => {
+  it('goes coarse to fine and tiles by itself for large sizes, iterations falling 2.5× per pass', () => {
     const plan = planJob(resolveOptions({ size: 3000 }), images, limits);
     expect(plan.passes.map((pass) => [pass.longSide, pass.iterations])).toEqual([
       [375, 500],
-      [750, 250],
-      [1500, 125],
-      [3000, 63],
+      [750, 200],
+      [1500, 80],
+      [3000, 32],
     ]);
     const last = plan.passes.at(-1)!;
     expect(last.tiles).toBeDefined();
@@ -60,17 +64,58 @@ describe('planJob', () => {
   });
 });
 
+describe('the wasm heap never shrinks', () => {
+  const options = resolveOptions({ size: 4096 });
+  /** The pass's own estimate, as if it ran in a fresh process. */
+  const own = (pass: PlannedPass) =>
+    estimatePassMemory(options, {
+      image: pass,
+      styles: images.styles.map((style) => fitLongSide(style, pass.longSide)),
+      tile: pass.tiles ? tileExtent(pass.tiles, pass) : pass,
+      tileCount: pass.tiles ? pass.tiles.columns * pass.tiles.rows : 1,
+      lbfgsHistory: pass.lbfgsHistory,
+    });
+  const host = (pass: PlannedPass) => own(pass).totalBytes - own(pass).tensorBytes;
+
+  it("counts the largest tensor peak so far in each pass's total, and plans earlier passes to fit beside later ones", () => {
+    const plan = planJob(options, images, limits);
+    let highWater = 0;
+    for (const [i, pass] of plan.passes.entries()) {
+      highWater = Math.max(highWater, pass.memory.tensorBytes);
+      expect(pass.memory.tensorBytes).toBe(own(pass).tensorBytes);
+      expect(pass.memory.totalBytes).toBe(host(pass) + highWater);
+      for (const earlier of plan.passes.slice(0, i)) {
+        expect(earlier.memory.tensorBytes + host(pass)).toBeLessThanOrEqual(limits.totalBytes);
+      }
+    }
+    // A share of the budget stays free for the estimate's own error.
+    expect(plan.peak.totalBytes).toBeLessThanOrEqual(limits.totalBytes * (1 - ESTIMATE_MARGIN));
+    // Planned as the last pass, the 2048-px pass keeps more (tiles or pairs) than the 4096-px pass leaves it.
+    const alone = planJob(resolveOptions({ size: 2048 }), images, limits).passes.at(-1)!;
+    const within = plan.passes.find((pass) => pass.longSide === 2048)!;
+    expect(alone.memory.tensorBytes + host(plan.passes.at(-1)!)).toBeGreaterThan(limits.totalBytes);
+    expect(within.memory.tensorBytes).toBeLessThan(alone.memory.tensorBytes);
+  });
+
+  it('keeps each pass its own estimate where tensor memory is freed (tfjs-node)', () => {
+    const native = planningLimits('tensorflow', DEFAULT_MEMORY_BUDGET_BYTES, 'the budget');
+    for (const pass of planJob(options, images, native).passes) {
+      expect(pass.memory).toEqual(own(pass));
+    }
+  });
+});
+
 describe('remainingSeconds', () => {
   it('counts every pass left, each at the running pass speed scaled by the pixels it processes', () => {
     const plan = planJob(resolveOptions({ size: 512, multiscale: true }), images, limits);
     expect(plan.passes.map((pass) => [pass.width, pass.iterations])).toEqual([
       [256, 500],
-      [512, 250],
+      [512, 200],
     ]);
-    // 100 of the first pass's 500 iterations done at 1 s each: 400 s of it left, then 250 at 4× its pixels.
-    expect(remainingSeconds(plan, 100, 1)).toBeCloseTo(400 + 250 * 4, 6);
-    // In the second pass, at 4 s per iteration: only its own 150 left.
-    expect(remainingSeconds(plan, 600, 4)).toBeCloseTo(150 * 4, 6);
-    expect(remainingSeconds(plan, 750, 4)).toBe(0);
+    // 100 of the first pass's 500 iterations done at 1 s each: 400 s of it left, then 200 at 4× its pixels.
+    expect(remainingSeconds(plan, 100, 1)).toBeCloseTo(400 + 200 * 4, 6);
+    // In the second pass, at 4 s per iteration: only its own 100 left.
+    expect(remainingSeconds(plan, 600, 4)).toBeCloseTo(100 * 4, 6);
+    expect(remainingSeconds(plan, 700, 4)).toBe(0);
   });
 });
