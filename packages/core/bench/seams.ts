@@ -1,7 +1,7 @@
 /**
  * Tile seams on real weights: runs Tübingen × Starry Night with the defaults at --size, in tiles (a memory
  * budget just below the untiled pass's estimate makes the plan tile it), then compares the picture's mean
- * gradient magnitude on the tile cores' boundaries with the mean everywhere else, and writes the picture and a
+ * gradient magnitude on the tile cores' boundaries with the mean everywhere else and on nearby parallel lines, and writes the picture and a
  * full-resolution crop around a core corner. With --image and --events, measures a picture a CLI run made
  * instead, on the tile grid of its last pass (the plan in the start event of its `--json` output). Prints one
  * JSON object. Needs ../shared. See docs/high-resolution.md.
@@ -159,6 +159,30 @@ for (const horizontal of [true, false]) {
 const borderMean = sums.border / sums.borderCount;
 const elsewhereMean = sums.elsewhere / sums.elsewhereCount;
 
+/**
+ * Lines parallel to each boundary at 2, 4, 6 and 8 px on either side: the same content, and the same parity,
+ * since a large picture can alternate stronger and weaker steps every other pixel (VGG's stride-2 pooling), which
+ * the whole image's mean averages away but a boundary at an odd position does not.
+ */
+const NEARBY_OFFSETS = [-8, -6, -4, -2, 2, 4, 6, 8];
+const nearby = { sum: 0, count: 0 };
+for (const horizontal of [true, false]) {
+  const boundaries = horizontal ? boundaryColumns : boundaryRows;
+  const limit = horizontal ? image.width - 1 : image.height - 1;
+  for (const boundary of boundaries) {
+    for (const offset of NEARBY_OFFSETS) {
+      const line = boundary + offset;
+      if (line < 0 || line >= limit || boundaries.has(line)) continue;
+      const length = horizontal ? image.height : image.width;
+      for (let i = 0; i < length; i++) {
+        nearby.sum += horizontal ? step(image, line, i, true) : step(image, i, line, false);
+        nearby.count++;
+      }
+    }
+  }
+}
+const nearbyMean = nearby.sum / nearby.count;
+
 // A full-resolution crop centred where core boundaries meet (or on the one boundary a 2×1 grid has).
 const innerX = tiles.find((tile) => tile.core.x > 0)?.core.x ?? image.width / 2;
 const innerY = tiles.find((tile) => tile.core.y > 0)?.core.y ?? image.height / 2;
@@ -182,6 +206,8 @@ process.stdout.write(
       meanStepOnCoreBoundaries: Number(borderMean.toFixed(3)),
       meanStepElsewhere: Number(elsewhereMean.toFixed(3)),
       ratio: Number((borderMean / elsewhereMean).toFixed(4)),
+      meanStepNearBoundaries: Number(nearbyMean.toFixed(3)),
+      ratioToNearby: Number((borderMean / nearbyMean).toFixed(4)),
       crop: { left, top, side, corner: { x: corner.x, y: corner.y } },
     },
     null,

@@ -316,8 +316,10 @@ function iterationCost(pass: PlannedPass): number {
  * cost more per iteration in proportion to the pixels they process.
  */
 export function remainingSeconds(plan: JobPlan, iteration: number, secondsPerIteration: number): number {
+  // The pass that ran iteration `iteration` (counted from 1), whose speed secondsPerIteration is: at a pass's
+  // last iteration, still that pass, not the next.
   const current =
-    plan.passes.find((pass) => iteration < pass.firstIteration + pass.iterations) ?? plan.passes.at(-1)!;
+    plan.passes.find((pass) => iteration <= pass.firstIteration + pass.iterations) ?? plan.passes.at(-1)!;
   const unit = secondsPerIteration / iterationCost(current);
   return plan.passes.reduce((sum, pass) => {
     const left = Math.min(pass.iterations, Math.max(0, pass.firstIteration + pass.iterations - iteration));

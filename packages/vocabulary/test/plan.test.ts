@@ -114,6 +114,8 @@ describe('remainingSeconds', () => {
     ]);
     // 100 of the first pass's 500 iterations done at 1 s each: 400 s of it left, then 200 at 4× its pixels.
     expect(remainingSeconds(plan, 100, 1)).toBeCloseTo(400 + 200 * 4, 6);
+    // The first pass's last iteration at 1 s: its speed, not the next pass's, scales the 200 left.
+    expect(remainingSeconds(plan, 500, 1)).toBeCloseTo(200 * 4, 6);
     // In the second pass, at 4 s per iteration: only its own 100 left.
     expect(remainingSeconds(plan, 600, 4)).toBeCloseTo(100 * 4, 6);
     expect(remainingSeconds(plan, 700, 4)).toBe(0);
