@@ -1,7 +1,8 @@
 /**
  * docs/images/web-running.png and web-done.png: the page painting Tübingen in the style of The Starry
- * Night with the real VGG19 weights, coarse to fine (128 then 256 px), in its second pass and at the end. Needs ../shared (weights and images),
- * Redis and Chromium; run with `nice -n 10 npm run screenshots -w @neural-style/web`.
+ * Night with the real VGG19 weights, coarse to fine (128 then 256 px), in its second pass and at the end.
+ * Needs ../shared (weights and images), Redis and Chromium; run with
+ * `nice -n 10 npm run screenshots -w @neural-style/web`.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -30,9 +30,8 @@ export const AUTO_MULTISCALE_ABOVE = 1024;
 
 /**
  * Each pass of a coarse-to-fine run gets this many times fewer iterations than the one before it. A pass
- * has 4× the pixels of the previous one, so its time grows 1.6× per pass rather than 4×; at 2 (the
- * hand-run recipe) a default 4096-px run takes about twice as long for a last pass that starts from a
- * 2048-px answer and mostly sharpens it (docs/high-resolution.md).
+ * has 4× the pixels of the previous one, so its time grows 1.6× per pass rather than 4×: the last passes
+ * start from the upsampled answer and mostly sharpen it (docs/high-resolution.md).
  */
 export const ITERATION_DECAY = 2.5;
 
@@ -116,9 +115,8 @@ const TILE_CORES = [1024, 768, 512, 384, 256, 128];
 /** Context on each side of a core: enough that zero padding at the crop's edge barely reaches the core. */
 const TILE_MARGIN = 64;
 /**
- * Share of each limit the planner leaves free for the estimate's own error: on the real network, measured
- * peaks came up to 4% over the estimate in tiled passes (docs/high-resolution.md), so a plan right at the
- * budget would pass it.
+ * Share of each limit the planner leaves free for the estimate's own error: on the real network, tiled
+ * passes measure above their estimate (docs/high-resolution.md), so a plan right at the budget would pass it.
  */
 export const ESTIMATE_MARGIN = 0.1;
 /** The fewest L-BFGS pairs worth keeping when memory, not iterations, caps the history. */
@@ -156,34 +154,37 @@ export function planJob(
   limits: MemoryLimits,
   network: NetworkShape = { widths: VGG19_WIDTHS },
 ): JobPlan {
-  const passes = planPasses(options);
-  const planned: PlannedPass[] = [];
   const usable = (bytes: number) => bytes * (1 - ESTIMATE_MARGIN);
-  let tensorCap = { bytes: usable(limits.tensorBytes), label: limits.tensorLabel };
-  for (const pass of [...passes].reverse()) {
-    const capped = {
-      ...limits,
-      tensorBytes: tensorCap.bytes,
-      tensorLabel: tensorCap.label,
-      totalBytes: usable(limits.totalBytes),
-    };
-    const next = planPass(options, pass, images, capped, network);
+  const withMargin = {
+    ...limits,
+    tensorBytes: usable(limits.tensorBytes),
+    totalBytes: usable(limits.totalBytes),
+  };
+  const planned: PlannedPass[] = [];
+  let passLimits = withMargin;
+  for (const pass of planPasses(options).reverse()) {
+    const next = planPass(options, pass, images, passLimits, network);
     planned.unshift(next);
-    const room = usable(limits.totalBytes) - hostBytes(next.memory);
-    if (limits.tensorMemoryOnlyGrows && room < tensorCap.bytes) {
-      tensorCap = {
-        bytes: room,
-        label: `what ${limits.totalLabel} leaves for tensors beside the ${next.width}x${next.height} pass (the wasm heap never shrinks)`,
+    const room = withMargin.totalBytes - hostBytes(next.memory);
+    if (limits.tensorMemoryOnlyGrows && room < passLimits.tensorBytes) {
+      passLimits = {
+        ...passLimits,
+        tensorBytes: room,
+        tensorLabel: `what ${limits.totalLabel} leaves for tensors beside the ${next.width}x${next.height} pass (the wasm heap never shrinks)`,
       };
     }
   }
+  const passes = limits.tensorMemoryOnlyGrows ? withHighWater(planned) : planned;
+  return { passes, peak: peakOf(passes) };
+}
+
+/** Each pass's total as its own host memory plus the largest tensor peak of the passes up to it. */
+function withHighWater(passes: readonly PlannedPass[]): PlannedPass[] {
   let highWater = 0;
-  const withHighWater = planned.map((pass) => {
-    if (!limits.tensorMemoryOnlyGrows) return pass;
+  return passes.map((pass) => {
     highWater = Math.max(highWater, pass.memory.tensorBytes);
     return { ...pass, memory: { ...pass.memory, totalBytes: hostBytes(pass.memory) + highWater } };
   });
-  return { passes: withHighWater, peak: peakOf(withHighWater) };
 }
 
 /** What a pass holds outside the backend's tensor memory: the process, the weights' copies, host images. */
@@ -245,7 +246,7 @@ function planPass(
 }
 
 /** `limits` here are the usable shares: scaled back, the limit reads as configured. */
-const withMargin = (bytes: number) => bytes / (1 - ESTIMATE_MARGIN);
+const beforeMargin = (bytes: number) => bytes / (1 - ESTIMATE_MARGIN);
 
 function memoryLimitError(
   pass: Pass,
@@ -265,7 +266,7 @@ function memoryLimitError(
   ].join(', ');
   return new StyleTransferError(
     'MEMORY_LIMIT',
-    `the ${image.width}x${image.height} pass (long side ${pass.longSide}) needs about ${formatBytes(withMargin(need))} (its estimate and a ${ESTIMATE_MARGIN * 100}% margin), over ${label} of ${formatBytes(withMargin(limit))} even in the smallest tiles; lower ${lower}`,
+    `the ${image.width}x${image.height} pass (long side ${pass.longSide}) needs about ${formatBytes(beforeMargin(need))} (its estimate and a ${ESTIMATE_MARGIN * 100}% margin), over ${label} of ${formatBytes(beforeMargin(limit))} even in the smallest tiles; lower ${lower}`,
   );
 }
 
