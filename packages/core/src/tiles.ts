@@ -25,8 +25,12 @@ export interface Tile {
   crop: Region;
   /** The part of the image this tile owns (cores partition the image). */
   core: Region;
-  /** Blend weight of each crop pixel; over all tiles the weights of a pixel sum to 1. */
-  weights: Float32Array;
+  /**
+   * Blend weights of the crop's rows and columns: a pixel's weight is their product, and over all tiles the
+   * weights of a pixel sum to 1. Kept per axis: per pixel, a grid of small tiles would hold its image again.
+   */
+  rowWeights: Float32Array;
+  columnWeights: Float32Array;
 }
 
 /** Start and end of every core along one axis. */
@@ -79,15 +83,12 @@ export function tileGrid(image: Size, layout: Pick<TileLayout, 'core' | 'margin'
         width: Math.min(image.width, right + layout.margin) - x,
         height: Math.min(image.height, bottom + layout.margin) - y,
       };
-      const weights = new Float32Array(crop.width * crop.height);
-      const columnWeight = columnWeights[column]!;
-      const rowWeight = rowWeights[row]!;
-      for (let j = 0; j < crop.height; j++) {
-        for (let i = 0; i < crop.width; i++) {
-          weights[j * crop.width + i] = rowWeight[crop.y + j]! * columnWeight[crop.x + i]!;
-        }
-      }
-      tiles.push({ crop, core: { x: left, y: top, width: right - left, height: bottom - top }, weights });
+      tiles.push({
+        crop,
+        core: { x: left, y: top, width: right - left, height: bottom - top },
+        rowWeights: rowWeights[row]!.slice(crop.y, crop.y + crop.height),
+        columnWeights: columnWeights[column]!.slice(crop.x, crop.x + crop.width),
+      });
     }
   }
   return tiles;
@@ -320,7 +321,8 @@ function poolPyramid(level1: tf.Tensor4D, blocks: number): tf.Tensor4D[] {
 
 /** A tile's blend weights at the resolution of each block. */
 function weightPyramid(tile: Tile, blocks: number): tf.Tensor4D[] {
-  return poolPyramid(tf.tensor4d(tile.weights, [1, tile.crop.height, tile.crop.width, 1]), blocks);
+  const weights = tf.outerProduct(tf.tensor1d(tile.rowWeights), tf.tensor1d(tile.columnWeights));
+  return poolPyramid(tf.reshape(weights, [1, tile.crop.height, tile.crop.width, 1]), blocks);
 }
 
 const blockOf = (layer: string): number => Number(layer[4]);

@@ -119,8 +119,11 @@ const TILE_MARGIN = 64;
  * passes measure above their estimate (docs/high-resolution.md), so a plan right at the budget would pass it.
  */
 export const ESTIMATE_MARGIN = 0.1;
-/** The fewest L-BFGS pairs worth keeping when memory, not iterations, caps the history. */
-export const MIN_LBFGS_HISTORY = 3;
+/**
+ * The fewest L-BFGS pairs a pass keeps when memory, not iterations, caps the history: a pair costs two
+ * image-sized vectors, and at the largest sizes the next smaller tile costs more time than pairs save.
+ */
+export const MIN_LBFGS_HISTORY = 1;
 
 /** Width × height after scaling the long side to `longSide` (the engine's resize rounds the same way). */
 export function fitLongSide(size: Size, longSide: number): Size {
