@@ -183,8 +183,8 @@ describe('options the worker would refuse later are refused at submission', () =
       answer,
       422,
       'COST_LIMIT_EXCEEDED',
-      // Above 1024 px the run is coarse to fine (5 passes, iterations falling 2.5× per pass), so it costs the passes' sum.
-      /7771 megapixel-iterations .* limit of 1000 per job \(MAX_JOB_COST\): lower size \(at most about 1469 at 10000 iterations\)/,
+      // Above 1024 px the run is coarse to fine (5 passes, iterations falling 3× per pass), so it costs the passes' sum.
+      /4732 megapixel-iterations .* limit of 1000 per job \(MAX_JOB_COST\): lower size \(at most about 1882 at 10000 iterations\)/,
     );
   });
 });

@@ -108,7 +108,7 @@ describe('stylize', () => {
     ]);
   });
 
-  it('runs multiscale passes coarse to fine with iterations falling 2.5× per pass', async () => {
+  it('runs multiscale passes coarse to fine with iterations falling 3× per pass', async () => {
     const { events, result } = await run({
       ...small,
       size: 128,

@@ -30,10 +30,11 @@ export const AUTO_MULTISCALE_ABOVE = 1024;
 
 /**
  * Each pass of a coarse-to-fine run gets this many times fewer iterations than the one before it. A pass
- * has 4× the pixels of the previous one, so its time grows 1.6× per pass rather than 4×: the last passes
- * start from the upsampled answer and mostly sharpen it (docs/high-resolution.md).
+ * has 4× the pixels of the previous one, so its time grows about 4/3× per pass rather than 4× (more where
+ * tiles overlap): the last passes start from the upsampled answer and mostly sharpen it, and a 4096-px run
+ * stays within two hours on two cores (docs/high-resolution.md).
  */
-export const ITERATION_DECAY = 2.5;
+export const ITERATION_DECAY = 3;
 
 /**
  * Coarse-to-fine schedule, the recipe users of jcjohnson/neural-style run by hand: passes at

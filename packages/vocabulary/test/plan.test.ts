@@ -24,13 +24,13 @@ describe('planJob', () => {
     expect(plan.passes[0]!.tiles).toBeUndefined();
   });
 
-  it('goes coarse to fine and tiles by itself for large sizes, iterations falling 2.5× per pass', () => {
+  it('goes coarse to fine and tiles by itself for large sizes, iterations falling 3× per pass', () => {
     const plan = planJob(resolveOptions({ size: 3000 }), images, limits);
     expect(plan.passes.map((pass) => [pass.longSide, pass.iterations])).toEqual([
       [375, 500],
-      [750, 200],
-      [1500, 80],
-      [3000, 32],
+      [750, 167],
+      [1500, 56],
+      [3000, 19],
     ]);
     const last = plan.passes.at(-1)!;
     expect(last.tiles).toBeDefined();
@@ -110,14 +110,14 @@ describe('remainingSeconds', () => {
     const plan = planJob(resolveOptions({ size: 512, multiscale: true }), images, limits);
     expect(plan.passes.map((pass) => [pass.width, pass.iterations])).toEqual([
       [256, 500],
-      [512, 200],
+      [512, 167],
     ]);
-    // 100 of the first pass's 500 iterations done at 1 s each: 400 s of it left, then 200 at 4× its pixels.
-    expect(remainingSeconds(plan, 100, 1)).toBeCloseTo(400 + 200 * 4, 6);
-    // The first pass's last iteration at 1 s: its speed, not the next pass's, scales the 200 left.
-    expect(remainingSeconds(plan, 500, 1)).toBeCloseTo(200 * 4, 6);
-    // In the second pass, at 4 s per iteration: only its own 100 left.
-    expect(remainingSeconds(plan, 600, 4)).toBeCloseTo(100 * 4, 6);
-    expect(remainingSeconds(plan, 700, 4)).toBe(0);
+    // 100 of the first pass's 500 iterations done at 1 s each: 400 s of it left, then 167 at 4× its pixels.
+    expect(remainingSeconds(plan, 100, 1)).toBeCloseTo(400 + 167 * 4, 6);
+    // The first pass's last iteration at 1 s: its speed, not the next pass's, scales the 167 left.
+    expect(remainingSeconds(plan, 500, 1)).toBeCloseTo(167 * 4, 6);
+    // In the second pass, at 4 s per iteration: only its own 67 left.
+    expect(remainingSeconds(plan, 600, 4)).toBeCloseTo(67 * 4, 6);
+    expect(remainingSeconds(plan, 667, 4)).toBe(0);
   });
 });

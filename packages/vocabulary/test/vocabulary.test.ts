@@ -11,14 +11,14 @@ import {
 } from '../src/index.js';
 
 describe('the pass plan', () => {
-  it('divides the iterations of each larger pass by 2.5 and counts them all', () => {
+  it('divides the iterations of each larger pass by 3 and counts them all', () => {
     const options = { size: 1024, iterations: 100, multiscale: true, multiscaleMinSize: 256 };
     expect(planPasses(options)).toEqual([
       { longSide: 256, iterations: 100, firstIteration: 0 },
-      { longSide: 512, iterations: 40, firstIteration: 100 },
-      { longSide: 1024, iterations: 16, firstIteration: 140 },
+      { longSide: 512, iterations: 33, firstIteration: 100 },
+      { longSide: 1024, iterations: 11, firstIteration: 133 },
     ]);
-    expect(totalIterations(options)).toBe(156);
+    expect(totalIterations(options)).toBe(144);
     expect(totalIterations({ ...options, multiscale: false })).toBe(100);
   });
 });
