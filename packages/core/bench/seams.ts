@@ -2,7 +2,8 @@
  * Tile seams on real weights: runs Tübingen × Starry Night with the defaults at --size, in tiles (a memory
  * budget just below the untiled pass's estimate makes the plan tile it), then compares the picture's mean
  * gradient magnitude on the tile cores' boundaries with the mean everywhere else and on nearby parallel lines, and writes the picture and a
- * full-resolution crop around a core corner. With --image and --events, measures a picture a CLI run made
+ * full-resolution crop around a core corner; its own runs also run an untiled twin with the same L-BFGS history and
+ * report how far the two pictures are apart. With --image and --events, measures a picture a CLI run made
  * instead, on the tile grid of its last pass (the plan in the start event of its `--json` output). Prints one
  * JSON object. Needs ../shared. See docs/high-resolution.md.
  *
@@ -56,6 +57,8 @@ interface Picture {
   bytes: Uint8Array;
   plan: JobPlan;
   run?: { iterations: number; seconds: number; losses: unknown };
+  /** The same run untiled (benchmark runs only). */
+  twin?: { bytes: Uint8Array; plan: string; seconds: number };
 }
 
 /** A picture a CLI run made, with the plan its `--json` start event printed. */
@@ -90,7 +93,29 @@ async function tiledRun(): Promise<Picture> {
     process.exit(1);
   }
   process.stderr.write(`[seams] plan: ${describePlan(planned)}\n`);
-  const engine = await createEngine({ weights: await loadVggWeights(sharedWeights), memoryBudget: budget });
+  const weights = await loadVggWeights(sharedWeights);
+  // The twin runs the same passes with the same L-BFGS history, untiled: what the tiles should reproduce.
+  const sameHistory = { ...options, lbfgsHistory: planned.passes.at(-1)!.lbfgsHistory };
+  const tiled = await timedRun(weights, sameHistory, budget);
+  const twin = await timedRun(weights, sameHistory);
+  const name = `tubingen_starry_${tiled.result.width}_tiled`;
+  await mkdir(outDir, { recursive: true });
+  await writeFile(path.join(outDir, `${name}.png`), tiled.result.image);
+  return {
+    name,
+    bytes: tiled.result.image,
+    plan: tiled.result.plan,
+    run: { iterations: options.iterations!, seconds: tiled.seconds, losses: tiled.result.losses },
+    twin: { bytes: twin.result.image, plan: describePlan(twin.result.plan), seconds: twin.seconds },
+  };
+}
+
+async function timedRun(
+  weights: Awaited<ReturnType<typeof loadVggWeights>>,
+  options: StyleOptionsInput,
+  memoryBudget?: { bytes: number; name: string },
+) {
+  const engine = await createEngine({ weights, ...(memoryBudget && { memoryBudget }) });
   const started = performance.now();
   const result = await engine.stylize({ content, styles: [{ image: style }] }, options, {
     onProgress: (event) => {
@@ -99,16 +124,7 @@ async function tiledRun(): Promise<Picture> {
     },
   });
   engine.dispose();
-  const seconds = Number(((performance.now() - started) / 1000).toFixed(1));
-  const name = `tubingen_starry_${result.width}_tiled`;
-  await mkdir(outDir, { recursive: true });
-  await writeFile(path.join(outDir, `${name}.png`), result.image);
-  return {
-    name,
-    bytes: result.image,
-    plan: result.plan,
-    run: { iterations: options.iterations!, seconds, losses: result.losses },
-  };
+  return { result, seconds: Number(((performance.now() - started) / 1000).toFixed(1)) };
 }
 
 const picture = args.image ? await measuredPicture(args.image, args.events) : await tiledRun();
@@ -126,38 +142,48 @@ if (image.width !== pass.width || image.height !== pass.height) {
 }
 const tiles = tileGrid(image, pass.tiles);
 
-/** |I(next) − I(x, y)| summed over channels, `next` being the pixel right of (x, y) or below it. */
-function step({ data, width }: RgbImage, x: number, y: number, horizontal: boolean): number {
-  const a = (y * width + x) * 3;
-  const b = horizontal ? a + 3 : a + width * 3;
-  return (
-    Math.abs(data[b]! - data[a]!) +
-    Math.abs(data[b + 1]! - data[a + 1]!) +
-    Math.abs(data[b + 2]! - data[a + 2]!)
-  );
-}
-
-// Core boundaries: the columns x where a core starts at x + 1, the rows likewise.
-const boundaryColumns = new Set(tiles.map((tile) => tile.core.x - 1).filter((x) => x >= 0));
-const boundaryRows = new Set(tiles.map((tile) => tile.core.y - 1).filter((y) => y >= 0));
-const sums = { border: 0, borderCount: 0, elsewhere: 0, elsewhereCount: 0 };
-for (const horizontal of [true, false]) {
-  const boundaries = horizontal ? boundaryColumns : boundaryRows;
-  for (let y = 0; y < image.height - (horizontal ? 0 : 1); y++) {
-    for (let x = 0; x < image.width - (horizontal ? 1 : 0); x++) {
-      const value = step(image, x, y, horizontal);
-      if (boundaries.has(horizontal ? x : y)) {
-        sums.border += value;
-        sums.borderCount++;
-      } else {
-        sums.elsewhere += value;
-        sums.elsewhereCount++;
+/** Per line, the summed step |I(next) − I| over channels: columns x (to x + 1) and rows y (to y + 1). */
+function lineSteps({ data, width, height }: RgbImage): { columns: Float64Array; rows: Float64Array } {
+  const columns = new Float64Array(width - 1);
+  const rows = new Float64Array(height - 1);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const a = (y * width + x) * 3;
+      for (let c = 0; c < 3; c++) {
+        if (x + 1 < width) columns[x]! += Math.abs(data[a + 3 + c]! - data[a + c]!);
+        if (y + 1 < height) rows[y]! += Math.abs(data[a + width * 3 + c]! - data[a + c]!);
       }
     }
   }
+  return { columns, rows };
 }
-const borderMean = sums.border / sums.borderCount;
-const elsewhereMean = sums.elsewhere / sums.elsewhereCount;
+
+interface Lines {
+  columns: number[];
+  rows: number[];
+}
+
+/** The mean step over a set of lines (null when the set is empty). */
+function meanStep(steps: ReturnType<typeof lineSteps>, lines: Lines): number | null {
+  const sum = (values: Float64Array, picked: number[]) => picked.reduce((total, i) => total + values[i]!, 0);
+  const count = lines.columns.length * image.height + lines.rows.length * image.width;
+  if (count === 0) return null;
+  return (sum(steps.columns, lines.columns) + sum(steps.rows, lines.rows)) / count;
+}
+
+const every = (length: number, keep: (line: number) => boolean) =>
+  Array.from({ length }, (_, line) => line).filter(keep);
+// Core boundaries: the columns x where a core starts at x + 1, the rows likewise.
+const boundaries: Lines = {
+  columns: [...new Set(tiles.map((tile) => tile.core.x - 1).filter((x) => x >= 0))],
+  rows: [...new Set(tiles.map((tile) => tile.core.y - 1).filter((y) => y >= 0))],
+};
+const isBoundary = { columns: new Set(boundaries.columns), rows: new Set(boundaries.rows) };
+const linesWhere = (keep: (line: number, axis: keyof Lines) => boolean): Lines => ({
+  columns: every(image.width - 1, (x) => keep(x, 'columns')),
+  rows: every(image.height - 1, (y) => keep(y, 'rows')),
+});
+const elsewhere = linesWhere((line, axis) => !isBoundary[axis].has(line));
 
 /**
  * Lines parallel to each boundary at 2, 4, 6 and 8 px on either side: the same content, and the same parity,
@@ -165,23 +191,64 @@ const elsewhereMean = sums.elsewhere / sums.elsewhereCount;
  * the whole image's mean averages away but a boundary at an odd position does not.
  */
 const NEARBY_OFFSETS = [-8, -6, -4, -2, 2, 4, 6, 8];
-const nearby = { sum: 0, count: 0 };
-for (const horizontal of [true, false]) {
-  const boundaries = horizontal ? boundaryColumns : boundaryRows;
-  const limit = horizontal ? image.width - 1 : image.height - 1;
-  for (const boundary of boundaries) {
-    for (const offset of NEARBY_OFFSETS) {
-      const line = boundary + offset;
-      if (line < 0 || line >= limit || boundaries.has(line)) continue;
-      const length = horizontal ? image.height : image.width;
-      for (let i = 0; i < length; i++) {
-        nearby.sum += horizontal ? step(image, line, i, true) : step(image, i, line, false);
-        nearby.count++;
+const nearby = linesWhere(
+  (line, axis) =>
+    !isBoundary[axis].has(line) && NEARBY_OFFSETS.some((offset) => isBoundary[axis].has(line - offset)),
+);
+
+/**
+ * Lines that sit on the network's coarsest pooling grid (every 16 px) in every pass of the plan, as core
+ * boundaries do (cores are multiples of 16 px at the last pass, and each earlier pass halves the picture):
+ * the same place in every pass's stride pattern, away from any boundary.
+ */
+const alignment = 16 * 2 ** (picture.plan.passes.length - 1);
+const aligned = linesWhere((line, axis) => !isBoundary[axis].has(line) && (line + 1) % alignment === 0);
+
+/** The seam statistics of one picture on this pass's lines. */
+function seamStatistics(picture: RgbImage) {
+  const steps = lineSteps(picture);
+  const [onBoundaries, other, near, onGrid] = [boundaries, elsewhere, nearby, aligned].map((lines) =>
+    meanStep(steps, lines),
+  );
+  const ratio = (of: number | null) => (of ? Number((onBoundaries! / of).toFixed(4)) : null);
+  const round = (value: number | null) => (value === null ? null : Number(value.toFixed(3)));
+  return {
+    meanStepOnCoreBoundaries: round(onBoundaries),
+    meanStepElsewhere: round(other),
+    ratio: ratio(other),
+    meanStepNearBoundaries: round(near),
+    ratioToNearby: ratio(near),
+    alignedLinesEvery: alignment,
+    meanStepOnAlignedLines: round(onGrid),
+    ratioToAligned: ratio(onGrid),
+  };
+}
+
+/** How far the untiled twin's pixels are from the tiled picture's: everywhere, and within 8 px of a boundary. */
+async function twinDifference(twin: Uint8Array) {
+  const other = await decodeImage(twin);
+  const near = (x: number, y: number) =>
+    boundaries.columns.some((b) => Math.abs(x - b - 0.5) <= 8) ||
+    boundaries.rows.some((b) => Math.abs(y - b - 0.5) <= 8);
+  const sums = { near: 0, nearCount: 0, far: 0, farCount: 0, max: 0 };
+  for (let y = 0; y < image.height; y++) {
+    for (let x = 0; x < image.width; x++) {
+      for (let c = 0; c < 3; c++) {
+        const i = (y * image.width + x) * 3 + c;
+        const difference = Math.abs(image.data[i]! - other.data[i]!);
+        sums.max = Math.max(sums.max, difference);
+        if (near(x, y)) [sums.near, sums.nearCount] = [sums.near + difference, sums.nearCount + 1];
+        else [sums.far, sums.farCount] = [sums.far + difference, sums.farCount + 1];
       }
     }
   }
+  return {
+    meanAbsDifferenceNearBoundaries: Number((sums.near / sums.nearCount).toFixed(3)),
+    meanAbsDifferenceElsewhere: Number((sums.far / sums.farCount).toFixed(3)),
+    maxAbsDifference: sums.max,
+    ...seamStatistics(other),
+  };
 }
-const nearbyMean = nearby.sum / nearby.count;
 
 // A full-resolution crop centred where core boundaries meet (or on the one boundary a 2×1 grid has).
 const innerX = tiles.find((tile) => tile.core.x > 0)?.core.x ?? image.width / 2;
@@ -203,11 +270,14 @@ process.stdout.write(
       plan: describePlan(picture.plan),
       tiles: pass.tiles,
       ...picture.run,
-      meanStepOnCoreBoundaries: Number(borderMean.toFixed(3)),
-      meanStepElsewhere: Number(elsewhereMean.toFixed(3)),
-      ratio: Number((borderMean / elsewhereMean).toFixed(4)),
-      meanStepNearBoundaries: Number(nearbyMean.toFixed(3)),
-      ratioToNearby: Number((borderMean / nearbyMean).toFixed(4)),
+      ...seamStatistics(image),
+      ...(picture.twin && {
+        untiledTwin: {
+          plan: picture.twin.plan,
+          seconds: picture.twin.seconds,
+          ...(await twinDifference(picture.twin.bytes)),
+        },
+      }),
       crop: { left, top, side, corner: { x: corner.x, y: corner.y } },
     },
     null,
