@@ -47,7 +47,7 @@ describe('job cost', () => {
     expect(jobCost(planOf(resolveOptions({ size: 400, iterations: 500 }), { width: 400, height: 300 }))).toBe(
       60,
     );
-    // Multiscale 256 → 512: 256x192 × 100 + 512x384 × 40.
+    // Multiscale 256 → 512: 256x192 × 100 + 512x384 × 33.
     const multiscale = resolveOptions({
       size: 512,
       iterations: 100,
@@ -55,7 +55,7 @@ describe('job cost', () => {
       multiscaleMinSize: 256,
     });
     expect(jobCost(planOf(multiscale, { width: 800, height: 600 }))).toBeCloseTo(
-      (256 * 192 * 100 + 512 * 384 * 40) / 1e6,
+      (256 * 192 * 100 + 512 * 384 * 33) / 1e6,
     );
   });
 });
