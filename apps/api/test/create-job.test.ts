@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JobSchema, QueueJobDataSchema } from '@neural-style/contract';
 import { storageKeys } from '@neural-style/infra';
-import { auth, jpegImage, multipart, pngImage, startTestApi, type TestApi } from './support.js';
+import { auth, jpegImage, postMultipart, pngImage, startTestApi, type TestApi } from './support.js';
 
 let api: TestApi;
 let imageServer: Server;
@@ -29,7 +29,7 @@ afterAll(async () => {
 
 describe('POST /jobs', () => {
   it('accepts multipart uploads: 202, Location, queued job, inputs stored, queue entry', async () => {
-    const body = multipart([
+    const response = await postMultipart(api, [
       { name: 'content', value: png, contentType: 'image/png' },
       { name: 'style', value: jpeg, contentType: 'image/jpeg' },
       { name: 'style', value: png, contentType: 'image/png' },
@@ -38,12 +38,6 @@ describe('POST /jobs', () => {
       { name: 'webhook', value: 'https://hooks.example.com/n' },
       { name: 'webhookEvents', value: 'job.succeeded, job.failed' },
     ]);
-    const response = await api.app.inject({
-      method: 'POST',
-      url: '/jobs',
-      ...body,
-      headers: { ...body.headers, ...auth() },
-    });
     expect(response.statusCode, response.body).toBe(202);
     const job = JobSchema.parse(response.json());
     expect(response.headers.location).toBe(`/jobs/${job.id}`);
@@ -88,18 +82,12 @@ describe('POST /jobs', () => {
   });
 
   it('takes an init image for init "image"', async () => {
-    const body = multipart([
+    const response = await postMultipart(api, [
       { name: 'content', value: png },
       { name: 'style', value: jpeg },
       { name: 'init', value: png },
       { name: 'options', value: '{"init":"image"}' },
     ]);
-    const response = await api.app.inject({
-      method: 'POST',
-      url: '/jobs',
-      ...body,
-      headers: { ...body.headers, ...auth() },
-    });
     expect(response.statusCode, response.body).toBe(202);
     const data = QueueJobDataSchema.parse(
       (await api.services.jobQueue.getJob(response.json<{ id: string }>().id))?.data,

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JobSchema, QueueJobDataSchema } from '@neural-style/contract';
 import { storageKeys } from '@neural-style/infra';
-import { auth, multipart, pngImage, startTestApi, type Part, type TestApi } from './support.js';
+import { auth, postMultipart, pngImage, startTestApi, type Part, type TestApi } from './support.js';
 
 let api: TestApi;
 let content: Buffer;
@@ -18,10 +18,7 @@ afterAll(async () => {
   await api.close();
 });
 
-async function post(parts: Part[]) {
-  const body = multipart(parts);
-  return api.app.inject({ method: 'POST', url: '/jobs', ...body, headers: { ...body.headers, ...auth() } });
-}
+const post = (parts: Part[]) => postMultipart(api, parts);
 
 describe('POST /jobs with masks', () => {
   it('stores a multipart mask part with the style part before it, and a style mask', async () => {

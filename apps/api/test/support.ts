@@ -1,6 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import sharp from 'sharp';
-import type { TestApi } from '@neural-style/api/testing';
+import { auth, type TestApi } from '@neural-style/api/testing';
 
 export { auth, KEYS, startTestApi, type TestApi } from '@neural-style/api/testing';
 
@@ -83,4 +83,10 @@ export async function redisAndStorageState(
       ? await readdir(storage.dataDir, { recursive: true }).catch(() => [] as string[])
       : [];
   return { keys, files: files.sort() };
+}
+
+/** POST /jobs with a multipart body of `parts`, authorised. */
+export function postMultipart(api: TestApi, parts: Part[]) {
+  const body = multipart(parts);
+  return api.app.inject({ method: 'POST', url: '/jobs', ...body, headers: { ...body.headers, ...auth() } });
 }

@@ -1,8 +1,5 @@
-import { rm } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
-import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp, createServices, type ConnectedServices } from '@neural-style/api';
+import type { ConnectedServices } from '@neural-style/api';
 import {
   JobSchema,
   QueuePositionSchema,
@@ -10,12 +7,12 @@ import {
   type Job,
   type QueuePosition,
 } from '@neural-style/contract';
-import { loadConfig, purgeExpiredJobs, storageKeys } from '@neural-style/infra';
-import { deleteKeysWithPrefix, startTestS3, uniquePrefix, type TestS3 } from '@neural-style/infra/testing';
+import { purgeExpiredJobs, storageKeys } from '@neural-style/infra';
+import { uniquePrefix, type TestS3 } from '@neural-style/infra/testing';
 import { startWorker, type RunningWorker } from '../src/index.js';
-import { makePng, testEnv, writeTinyWeights } from './support/fixtures.js';
-import { startReceiver } from './support/http.js';
+import { makePng } from './support/fixtures.js';
 import { waitFor } from './support/jobs.js';
+import { startServiceStack, type ServiceStack } from './support/stack.js';
 import { openEventStream } from './support/sse.js';
 
 /**
@@ -28,41 +25,32 @@ const prefix = uniquePrefix('controls');
 const TENANT_KEYS = { acme: 'key-acme', globex: 'key-globex' } as const;
 type Tenant = keyof typeof TENANT_KEYS;
 
+let stack: ServiceStack;
 let s3: TestS3;
-let weightsDir: string;
 let services: ConnectedServices;
-let app: FastifyInstance;
 let baseUrl: string;
 let worker: RunningWorker;
-let receiver: Awaited<ReturnType<typeof startReceiver>>;
+let receiver: ServiceStack['receiver'];
 let images: { content: string; style: string };
 
 beforeAll(async () => {
   // The receiver refuses each job's first webhook delivery, so every job's log has a failed attempt.
   const seen = new Set<string>();
-  [s3, weightsDir, receiver] = await Promise.all([
-    startTestS3(),
-    writeTinyWeights(),
-    startReceiver((received) => {
+  stack = await startServiceStack({
+    prefix,
+    env: {
+      API_KEYS: `acme:${TENANT_KEYS.acme},globex:${TENANT_KEYS.globex}`,
+      WORKER_CONCURRENCY: '1',
+    },
+    respond: (received) => {
       const id = String(received.at(-1)?.headers['webhook-id']);
       if (seen.has(id)) return 204;
       seen.add(id);
       return 503;
-    }),
-  ]);
-  const env = testEnv({
-    ...s3.env,
-    QUEUE_PREFIX: prefix,
-    VGG19_WEIGHTS: weightsDir,
-    API_KEYS: `acme:${TENANT_KEYS.acme},globex:${TENANT_KEYS.globex}`,
-    RATE_LIMIT_PER_MINUTE: '0',
-    WORKER_CONCURRENCY: '1',
+    },
   });
-  services = await createServices(loadConfig(env));
-  app = await buildApp(services, { logger: false });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  baseUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-  worker = await startWorker({ env, preflight: false, log: () => {} });
+  ({ s3, services, baseUrl, receiver } = stack);
+  worker = await startWorker({ env: stack.env, preflight: false, log: () => {} });
   images = {
     content: Buffer.from(await makePng(24, 24, 1)).toString('base64'),
     style: Buffer.from(await makePng(24, 24, 2)).toString('base64'),
@@ -73,32 +61,20 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await worker.close(0);
-  await app.close();
-  await deleteKeysWithPrefix(services.redis, prefix);
-  await services.close();
-  await receiver.close();
-  await s3.close();
-  await rm(weightsDir, { recursive: true, force: true });
+  await stack.close();
 });
 
-async function api<T = Job>(
+const api = <T = Job>(
   tenant: Tenant,
   method: string,
   route: string,
   body?: unknown,
   headers: Record<string, string> = {},
-): Promise<{ status: number; body: T }> {
-  const response = await fetch(`${baseUrl}${route}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${TENANT_KEYS[tenant]}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...headers,
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+) =>
+  stack.request<T>(method, route, {
+    body,
+    headers: { authorization: `Bearer ${TENANT_KEYS[tenant]}`, ...headers },
   });
-  return { status: response.status, body: (await response.json()) as T };
-}
 
 async function submit(
   tenant: Tenant,

@@ -1,12 +1,9 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { rm } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp, createServices, type ConnectedServices } from '@neural-style/api';
+import type { ConnectedServices } from '@neural-style/api';
 import { createClient, createJobAndWait } from '@neural-style/client';
 import { decodeImage } from '@neural-style/core';
 import {
@@ -16,12 +13,12 @@ import {
   type QueueJobData,
   type WebhookEvent,
 } from '@neural-style/contract';
-import { loadConfig, parseIterationImageKey, publishJobEvent, storageKeys } from '@neural-style/infra';
-import { startTestS3, uniquePrefix, deleteKeysWithPrefix, type TestS3 } from '@neural-style/infra/testing';
+import { parseIterationImageKey, publishJobEvent, storageKeys } from '@neural-style/infra';
+import { uniquePrefix, type TestS3 } from '@neural-style/infra/testing';
 import { startWorker, type JobOutcome, type RunningWorker } from '../src/index.js';
-import { makePng, testEnv, writeTinyWeights } from './support/fixtures.js';
-import { startReceiver } from './support/http.js';
+import { makePng } from './support/fixtures.js';
 import { finishedEntry, waitFor } from './support/jobs.js';
+import { startServiceStack, type ServiceStack } from './support/stack.js';
 import { openEventStream, type SseEvent } from './support/sse.js';
 
 /**
@@ -33,52 +30,24 @@ const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const headers = { authorization: 'Bearer key-acme' };
 const prefix = uniquePrefix('e2e');
 
+let stack: ServiceStack;
 let s3: TestS3;
-let weightsDir: string;
 let env: Record<string, string | undefined>;
 let services: ConnectedServices;
-let app: FastifyInstance;
 let baseUrl: string;
-let receiver: Awaited<ReturnType<typeof startReceiver>>;
+let receiver: ServiceStack['receiver'];
 let queue: Queue<QueueJobData>;
 
 beforeAll(async () => {
-  [s3, weightsDir, receiver] = await Promise.all([startTestS3(), writeTinyWeights(), startReceiver()]);
-  env = testEnv({
-    ...s3.env,
-    QUEUE_PREFIX: prefix,
-    VGG19_WEIGHTS: weightsDir,
-    API_KEYS: 'acme:key-acme',
-    RATE_LIMIT_PER_MINUTE: '0',
-  });
-  services = await createServices(loadConfig(env));
-  app = await buildApp(services, { logger: false });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  baseUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  stack = await startServiceStack({ prefix, env: { API_KEYS: 'acme:key-acme' } });
+  ({ s3, env, services, baseUrl, receiver } = stack);
   queue = services.jobQueue;
 });
 
-afterAll(async () => {
-  await app.close();
-  await deleteKeysWithPrefix(services.redis, prefix);
-  await services.close();
-  await receiver.close();
-  await s3.close();
-  await rm(weightsDir, { recursive: true, force: true });
-});
+afterAll(() => stack.close());
 
-async function api<T = Job>(
-  method: string,
-  route: string,
-  body?: unknown,
-): Promise<{ status: number; body: T }> {
-  const response = await fetch(`${baseUrl}${route}`, {
-    method,
-    headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: response.status, body: (await response.json()) as T };
-}
+const api = <T = Job>(method: string, route: string, body?: unknown) =>
+  stack.request<T>(method, route, { body, headers });
 
 async function pollJob(id: string, until: (job: Job) => boolean, timeoutMs = 60_000): Promise<Job> {
   const deadline = Date.now() + timeoutMs;

@@ -330,12 +330,11 @@ async function throughput(jobs: number) {
 }
 
 /** Seconds per iteration of each pass of a job, from its progress events (a pass's first step untimed). */
+/** Seconds per iteration of each pass, as the engine measured them (a one-iteration pass included). */
 function passSeconds(report: JobReport): number[] {
   return report.plan.passes.map((_, index) => {
-    const events = report.progress.filter((event) => event.pass === index);
-    const [first, last] = [events[0], events.at(-1)];
-    if (!first || !last || last.iteration === first.iteration) return NaN;
-    return round((last.ms - first.ms) / 1000 / (last.iteration - first.iteration), 3);
+    const last = report.progress.filter((event) => event.pass === index).at(-1);
+    return last ? round(last.passSecondsPerIteration, 3) : NaN;
   });
 }
 
@@ -358,7 +357,7 @@ async function highres(pytorch: PytorchRunner | undefined) {
     }
     const report = outcome.message.report;
     const seconds = passSeconds(report);
-    // The default run has the same passes with 500, 200, 80, ... iterations.
+    // The default run has the same passes with 500, 167, 56, ... iterations.
     const defaultPlan = planPasses({ size, iterations: 500, multiscale: false, multiscaleMinSize: 256 });
     const estimatedDefaultSeconds = round(
       defaultPlan.reduce((sum, pass, index) => sum + pass.iterations * (seconds[index] ?? NaN), 0),

@@ -117,6 +117,7 @@ async function run(spec: JobSpec): Promise<JobReport> {
             ms: performance.now(),
             cpuMs: (cpu.user + cpu.system) / 1000,
             rssMB: process.memoryUsage().rss / 1e6,
+            passSecondsPerIteration: event.secondsPerIteration,
           });
           if (event.iteration % 5 === 0) {
             process.stderr.write(

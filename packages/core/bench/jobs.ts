@@ -37,7 +37,15 @@ export interface JobReport {
   height: number;
   gflopPerIteration: { conv: number; gram: number };
   /** One entry per onProgress call; times are ms since the job process started. */
-  progress: { iteration: number; pass: number; ms: number; cpuMs: number; rssMB: number }[];
+  progress: {
+    iteration: number;
+    pass: number;
+    ms: number;
+    cpuMs: number;
+    rssMB: number;
+    /** The engine's own speed of the pass so far: its loop only, without the pass's set-up. */
+    passSecondsPerIteration: number;
+  }[];
   /** The plan the engine ran: passes, tiles, L-BFGS history, memory estimate. */
   plan: JobPlan;
   processMs: number;

@@ -207,9 +207,13 @@ const aligned = linesWhere((line, axis) => !isBoundary[axis].has(line) && (line 
 /** The seam statistics of one picture on this pass's lines. */
 function seamStatistics(picture: RgbImage) {
   const steps = lineSteps(picture);
-  const [onBoundaries, other, near, onGrid] = [boundaries, elsewhere, nearby, aligned].map((lines) =>
-    meanStep(steps, lines),
-  );
+  const mean = (lines: Lines) => meanStep(steps, lines);
+  const [onBoundaries, other, near, onGrid] = [
+    mean(boundaries),
+    mean(elsewhere),
+    mean(nearby),
+    mean(aligned),
+  ];
   const ratio = (of: number | null) => (of ? Number((onBoundaries! / of).toFixed(4)) : null);
   const round = (value: number | null) => (value === null ? null : Number(value.toFixed(3)));
   return {
