@@ -444,7 +444,9 @@ console.log(
       method: {
         warmupIterations: warmup,
         timedIterations: iterations,
-        secondsPerIteration: 'median of the gaps between consecutive onProgress events after warm-up',
+        secondsPerIteration: args.highres
+          ? "per pass: the engine's own measure (its optimisation loop, without the pass's set-up)"
+          : 'median of the gaps between consecutive onProgress events after warm-up',
         gflops:
           'conv only: 2*H*W*9*Cin*Cout per conv up to conv5_1, x2 for the input gradient; gflopsWithGram adds FtF and its gradient (4*C^2*M per style layer)',
         peakRss:
