@@ -329,7 +329,6 @@ async function throughput(jobs: number) {
   };
 }
 
-/** Seconds per iteration of each pass of a job, from its progress events (a pass's first step untimed). */
 /** Seconds per iteration of each pass, as the engine measured them (a one-iteration pass included). */
 function passSeconds(report: JobReport): number[] {
   return report.plan.passes.map((_, index) => {

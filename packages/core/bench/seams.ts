@@ -1,11 +1,12 @@
 /**
  * Tile seams on real weights: runs Tübingen × Starry Night with the defaults at --size, in tiles (a memory
- * budget just below the untiled pass's estimate makes the plan tile it), then compares the picture's mean
- * gradient magnitude on the tile cores' boundaries with the mean everywhere else and on nearby parallel lines, and writes the picture and a
- * full-resolution crop around a core corner; its own runs also run an untiled twin with the same L-BFGS history and
- * report how far the two pictures are apart. With --image and --events, measures a picture a CLI run made
- * instead, on the tile grid of its last pass (the plan in the start event of its `--json` output). Prints one
- * JSON object. Needs ../shared. See docs/high-resolution.md.
+ * budget just below the untiled pass's estimate makes the plan tile it), and the same run untiled with the same
+ * L-BFGS history (its twin). Compares the picture's mean gradient magnitude on the tile cores' boundaries with
+ * its mean everywhere else, on nearby parallel lines and on lines aligned like the boundaries, reports how far
+ * the twin's pixels are from the tiled ones, and writes the picture and a full-resolution crop around a core
+ * corner. With --image and --events, measures a picture a CLI run made instead, on the tile grid of its last
+ * pass (the plan in the start event of its `--json` output). Prints one JSON object. Needs ../shared. See
+ * docs/high-resolution.md.
  *
  *   npm run bench:seams -- [--size 512] [--iterations 100] [--out-dir docs/images/seams] [--crop 256]
  *   npm run bench:seams -- --image out.png --events run.jsonl [--crop 512]
@@ -231,17 +232,21 @@ function seamStatistics(picture: RgbImage) {
 /** How far the untiled twin's pixels are from the tiled picture's: everywhere, and within 8 px of a boundary. */
 async function twinDifference(twin: Uint8Array) {
   const other = await decodeImage(twin);
-  const near = (x: number, y: number) =>
-    boundaries.columns.some((b) => Math.abs(x - b - 0.5) <= 8) ||
-    boundaries.rows.some((b) => Math.abs(y - b - 0.5) <= 8);
+  const within8px = (length: number, lines: number[]) =>
+    Array.from({ length }, (_, p) => lines.some((line) => Math.abs(p - line - 0.5) <= 8));
+  const [nearColumn, nearRow] = [
+    within8px(image.width, boundaries.columns),
+    within8px(image.height, boundaries.rows),
+  ];
   const sums = { near: 0, nearCount: 0, far: 0, farCount: 0, max: 0 };
   for (let y = 0; y < image.height; y++) {
     for (let x = 0; x < image.width; x++) {
+      const near = nearColumn[x] || nearRow[y];
       for (let c = 0; c < 3; c++) {
         const i = (y * image.width + x) * 3 + c;
         const difference = Math.abs(image.data[i]! - other.data[i]!);
         sums.max = Math.max(sums.max, difference);
-        if (near(x, y)) [sums.near, sums.nearCount] = [sums.near + difference, sums.nearCount + 1];
+        if (near) [sums.near, sums.nearCount] = [sums.near + difference, sums.nearCount + 1];
         else [sums.far, sums.farCount] = [sums.far + difference, sums.farCount + 1];
       }
     }

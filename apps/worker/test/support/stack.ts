@@ -1,6 +1,5 @@
 import { rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import type { FastifyInstance } from 'fastify';
 import { buildApp, createServices, type ConnectedServices } from '@neural-style/api';
 import { loadConfig } from '@neural-style/infra';
 import { deleteKeysWithPrefix, startTestS3, type TestS3 } from '@neural-style/infra/testing';
@@ -13,12 +12,10 @@ import { startReceiver, type ReceivedRequest } from './http.js';
  */
 export interface ServiceStack {
   s3: TestS3;
-  weightsDir: string;
   receiver: Awaited<ReturnType<typeof startReceiver>>;
   /** The environment the API was configured from, for workers to share. */
   env: Record<string, string | undefined>;
   services: ConnectedServices;
-  app: FastifyInstance;
   baseUrl: string;
   /** A JSON request to the API; the answer's status and parsed body. */
   request<T>(
@@ -52,11 +49,9 @@ export async function startServiceStack(options: {
   const baseUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   return {
     s3,
-    weightsDir,
     receiver,
     env,
     services,
-    app,
     baseUrl,
     async request(method, route, { body, headers = {} } = {}) {
       const response = await fetch(`${baseUrl}${route}`, {
